@@ -1,0 +1,92 @@
+"""One exception tree for orchestra, so callers catch what they can handle.
+
+    OrchestraError                  anything orchestra raises on purpose
+    ├── ConfigError                 bad YAML, unknown key/name, bad value (file:line, key path)
+    │   └── GraphError              feeds cycle, self-loop, unknown endpoint
+    ├── ToolError                   tool registry and tool sources
+    │   └── UnknownToolError        a layer names tools no source provides
+    ├── ModelError                  a model profile could not answer (after fallbacks)
+    ├── LayerFailedError            a layer agent raised or hit its step limit
+    ├── BudgetError                 energy / time budgets exhausted
+    └── ServiceError                a cognitive service refused its input or failed
+        └── StoreError              the persistent store failed
+
+Every error carries an ``exit_code`` so the CLI maps errors to exit codes in one place.
+User errors (config, tools) exit 2; runtime failures exit 1.
+"""
+
+from __future__ import annotations
+
+
+class OrchestraError(Exception):
+    """Base of every error orchestra raises on purpose."""
+
+    exit_code: int = 1
+
+
+class ConfigError(OrchestraError):
+    """The configuration is invalid; the message names the file, line and key path."""
+
+    exit_code = 2
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        key_path: str | None = None,
+        file: str | None = None,
+        line: int | None = None,
+    ) -> None:
+        self.message = message
+        self.key_path = key_path
+        self.file = file
+        self.line = line
+        super().__init__(self.render())
+
+    def render(self) -> str:
+        """Format as ``key.path: message (file:line)``."""
+        text = f"{self.key_path}: {self.message}" if self.key_path else self.message
+        if self.file and self.line:
+            text += f" ({self.file}:{self.line})"
+        elif self.file:
+            text += f" ({self.file})"
+        return text
+
+
+class GraphError(ConfigError):
+    """The layer graph is not a valid DAG of known layers."""
+
+
+class ToolError(OrchestraError):
+    """A tool could not be registered, found or called."""
+
+    exit_code = 2
+
+
+class UnknownToolError(ToolError):
+    """Layers name tools that no configured source provides."""
+
+
+class ModelError(OrchestraError):
+    """No model in a profile's fallback chain produced an answer."""
+
+
+class LayerFailedError(OrchestraError):
+    """A layer agent failed or hit its step limit; never an ordinary answer."""
+
+    def __init__(self, layer: str, reason: str) -> None:
+        self.layer = layer
+        self.reason = reason
+        super().__init__(f"layer '{layer}' failed: {reason}")
+
+
+class BudgetError(OrchestraError):
+    """A time or energy budget was exhausted."""
+
+
+class ServiceError(OrchestraError):
+    """A cognitive service refused its input or could not complete."""
+
+
+class StoreError(ServiceError):
+    """The persistent store failed to read or write."""
