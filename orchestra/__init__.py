@@ -8,4 +8,13 @@ import os
 # orchestra must import offline, so this is set before anything can import litellm.
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
+import structlog
+
+from orchestra.logs import configure_logging
+
+if not structlog.is_configured():
+    # Quiet by default (warnings and errors, to stderr); an application that configures
+    # structlog itself, before or after this import, wins.
+    configure_logging(stdlib=False)
+
 __version__ = "0.1.0"

@@ -41,7 +41,13 @@ class ConfigError(OrchestraError):
         self.key_path = key_path
         self.file = file
         self.line = line
+        self.more: list[str] = []
+        """Further problems found in the same pass, rendered."""
         super().__init__(self.render())
+
+    def __str__(self) -> str:
+        extra = f" (and {len(self.more)} more: {'; '.join(self.more)})" if self.more else ""
+        return self.render() + extra
 
     def render(self) -> str:
         """Format as ``key.path: message (file:line)``."""
@@ -90,3 +96,16 @@ class ServiceError(OrchestraError):
 
 class StoreError(ServiceError):
     """The persistent store failed to read or write."""
+
+
+def describe(error: BaseException) -> str:
+    """``Type: first line`` of the innermost cause: what a log line or a report should say.
+
+    smolagents wraps model failures as ``AgentGenerationError("Error in generating model
+    output:")`` with the real reason in ``__cause__``; the reason is what a researcher needs.
+    """
+    while error.__cause__ is not None:
+        error = error.__cause__
+    lines = str(error).strip().splitlines()
+    text = lines[0][:300] if lines else ""
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__

@@ -1,0 +1,136 @@
+"""The ``orchestra`` command: parse, call one library function, print.
+
+Errors map to exit codes in one place (:func:`main`): user errors print one clear line and exit
+with the error's own code (2 for config and tool errors); ``--debug`` shows the traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import traceback
+from collections.abc import Sequence
+from typing import Any
+
+from orchestra.errors import OrchestraError
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="orchestra", description="Code-first cognitive agents on smolagents."
+    )
+    parser.add_argument("--log-format", choices=["console", "json"], default="console", help="log rendering")
+    parser.add_argument("--log-level", default="warning", help="debug, info, warning (default), error")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks for errors")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def with_config(name: str, help_text: str) -> argparse.ArgumentParser:
+        command = commands.add_parser(name, help=help_text, description=help_text)
+        command.add_argument("config", help="path to a YAML config, e.g. configs/thoughtseed.yaml")
+        command.add_argument(
+            "--set",
+            dest="overrides",
+            action="append",
+            default=[],
+            metavar="KEY=VALUE",
+            help="override a config key, e.g. --set layers.abstract.model=fast (repeatable)",
+        )
+        return command
+
+    with_config("validate", "check a config: schema, references, graph and tools")
+    graph = with_config("graph", "print the layer graph")
+    graph.add_argument("--format", choices=["mermaid", "dot"], default="mermaid")
+    run = with_config("run", "run the root once on a task and print the answer and per-layer results")
+    run.add_argument("task", help="what the root should work on")
+    run.add_argument("--json", action="store_true", help="print the result as one JSON object")
+    commands.add_parser("schema", help="print the config's JSON Schema (for editor completion)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point; returns the process exit code."""
+    args = _parser().parse_args(argv)
+    try:
+        from orchestra.logs import configure_logging
+
+        configure_logging(args.log_format, args.log_level)
+        return _dispatch(args)
+    except OrchestraError as error:
+        if args.debug:
+            traceback.print_exc()
+        print(f"orchestra: error: {error}", file=sys.stderr)
+        return error.exit_code
+    except ValueError as error:
+        print(f"orchestra: error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("orchestra: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:  # `orchestra schema | head`: the reader left; not an error
+        sys.stderr.close()
+        return 0
+    except Exception as error:  # an orchestra bug: say so in one line, traceback on request
+        if args.debug:
+            traceback.print_exc()
+        print(
+            f"orchestra: internal error: {type(error).__name__}: {error} (rerun with --debug)",
+            file=sys.stderr,
+        )
+        return 1
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    if args.command == "schema":
+        from orchestra.config import Config
+
+        print(json.dumps(Config.model_json_schema(), indent=2))
+        return 0
+
+    from orchestra.config import load_config
+    from orchestra.graph import LayerGraph
+
+    config = load_config(args.config, args.overrides)
+    graph = LayerGraph.from_config(config)
+    if args.command == "graph":
+        print(graph.to_dot() if args.format == "dot" else graph.to_mermaid(), end="")
+        return 0
+    if args.command == "validate":
+        from orchestra.tools import load_tool_sources
+
+        registry = load_tool_sources(config)
+        registry.select(config.tool_wants(), config.source)
+        generations = " -> ".join("{" + ", ".join(gen) + "}" for gen in graph.generations())
+        print(
+            f"{args.config}: ok — {len(config.layers)} layers, generations {generations}, "
+            f"{len(registry.names())} tools"
+        )
+        return 0
+    if args.command == "run":
+        from orchestra.hierarchy import build_hierarchy
+
+        with build_hierarchy(config) as hierarchy:
+            result = hierarchy.run(args.task)
+        if args.json:
+            print(json.dumps(result.to_dict(), indent=2, default=str))
+        else:
+            _print_cycle(result.to_dict())
+        return 0 if result.ok else 1
+    raise AssertionError(f"unhandled command {args.command}")
+
+
+def _print_cycle(result: dict[str, Any]) -> None:
+    status = "ok" if result["ok"] else f"FAILED: {result['error']}"
+    print(f"answer ({status}, {result['seconds']:.2f}s, {result['root_steps']} root steps):")
+    print(f"  {result['answer']}")
+    print(f"layers ({result['input_tokens']} prompt + {result['output_tokens']} completion tokens in all):")
+    for layer in result["layers"]:
+        state = "ok" if layer["ok"] else f"FAILED ({layer['error']})"
+        print(
+            f"  {layer['layer']:<14} {state:<8} steps={layer['steps']} seconds={layer['seconds']:.2f} "
+            f"tokens={layer['input_tokens']}+{layer['output_tokens']} via {layer['requested_by']}"
+        )
+
+
+if __name__ == "__main__":
+    sys.exit(main())

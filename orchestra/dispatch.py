@@ -1,0 +1,230 @@
+"""DAG-aware dispatch: when the root calls a layer, its upstream layers run first.
+
+Within one cycle every layer runs at most once. Calling a layer schedules each of its ancestors
+that has not started yet; each scheduled layer waits only for its own feeders, so the layers of a
+topological generation run concurrently (each on its own agent instance: one instance shared by
+parallel calls mixes state, smolagents #1781). The called layer gets its feeders' reports as
+context and its modulators' reports from earlier cycles as priors. A failed layer reaches the
+caller as ``LayerFailedError``, never as an ordinary answer.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+import structlog
+from smolagents import MultiStepAgent
+from smolagents.agents import populate_template
+from smolagents.memory import ActionStep
+
+from orchestra.errors import LayerFailedError, describe
+from orchestra.graph import LayerGraph
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass(kw_only=True)
+class LayerResult:
+    """One layer's run within a cycle."""
+
+    layer: str
+    """Layer name."""
+    ok: bool
+    """False when the layer raised or hit its step limit."""
+    answer: str | None
+    """The layer's final answer (None when it failed)."""
+    error: str | None
+    """Why it failed (None when ok)."""
+    steps: int
+    """Action steps the layer took."""
+    input_tokens: int
+    """Prompt tokens over all its model calls."""
+    output_tokens: int
+    """Completion tokens over all its model calls."""
+    seconds: float
+    """Wall time of the run."""
+    started_at: float
+    """``time.monotonic()`` when it started (for overlap analysis)."""
+    ended_at: float
+    """``time.monotonic()`` when it ended."""
+    requested_by: str
+    """``root`` when the root called it, else ``upstream:<layer>`` that needed it."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data for JSON output and records."""
+        return {
+            "layer": self.layer,
+            "ok": self.ok,
+            "answer": self.answer,
+            "error": self.error,
+            "steps": self.steps,
+            "input_tokens": self.input_tokens,
+            "output_tokens": self.output_tokens,
+            "seconds": round(self.seconds, 4),
+            "requested_by": self.requested_by,
+        }
+
+
+@dataclass(kw_only=True)
+class _Cycle:
+    task: str
+    priors: dict[str, dict[str, str]]
+    futures: dict[str, Future[LayerResult]] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+class Dispatcher:
+    """Runs layer agents for the root, upstream first, memoized per cycle."""
+
+    def __init__(
+        self, graph: LayerGraph, agents: dict[str, MultiStepAgent], max_parallel: int | None = None
+    ) -> None:
+        self.graph = graph
+        self.agents = agents
+        workers = max_parallel or max(1, len(agents))
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="orchestra-layer")
+        self._cycle: _Cycle | None = None
+        self.last_reports: dict[str, str] = {}
+        """Each layer's most recent successful report, across cycles (the source of priors)."""
+
+    # ------------------------------------------------------------------ cycle lifecycle
+
+    def begin_cycle(self, task: str) -> None:
+        """Start a cycle: forget this cycle's memo, compute priors from earlier cycles' reports."""
+        priors = {
+            layer: {
+                source: self.last_reports[source]
+                for source in self.graph.modulators(layer)
+                if source in self.last_reports
+            }
+            for layer in self.graph.layers
+        }
+        self._cycle = _Cycle(task=task, priors=priors)
+
+    def end_cycle(self) -> list[LayerResult]:
+        """Finish the cycle: wait for stragglers, remember reports for next cycle's priors."""
+        cycle = self._require_cycle()
+        with cycle.lock:
+            futures = dict(cycle.futures)
+        results = [future.result() for future in futures.values()]
+        for result in results:
+            if result.ok and result.answer is not None:
+                self.last_reports[result.layer] = result.answer
+        self._cycle = None
+        return sorted(results, key=lambda result: result.started_at)
+
+    def close(self) -> None:
+        """Stop the worker threads."""
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+    # ------------------------------------------------------------------ dispatch
+
+    def prefetch(self, layers: list[str]) -> None:
+        """Start these layers' upstream sweeps now (e.g. while the root's first model call runs)."""
+        cycle = self._require_cycle()
+        for layer in layers:
+            for ancestor in self._ancestors_in_order(layer):
+                self._schedule(cycle, ancestor, requested_by=f"upstream:{layer}")
+
+    def call(self, layer: str, task: str) -> str:
+        """Run ``layer`` for the root's ``task`` (or reuse this cycle's report) and return its report.
+
+        Raises:
+            LayerFailedError: the layer raised or hit its step limit.
+        """
+        cycle = self._require_cycle()
+        for ancestor in self._ancestors_in_order(layer):
+            self._schedule(cycle, ancestor, requested_by=f"upstream:{layer}")
+        with cycle.lock:
+            future = cycle.futures.get(layer)
+            owner = future is None
+            if owner:
+                future = Future()
+                future.set_running_or_notify_cancel()
+                cycle.futures[layer] = future
+        assert future is not None
+        if owner:
+            future.set_result(self._run_layer(cycle, layer, task, requested_by="root"))
+        result = future.result()
+        if not result.ok:
+            raise LayerFailedError(layer, result.error or "unknown error")
+        agent = self.agents[layer]
+        return populate_template(
+            agent.prompt_templates["managed_agent"]["report"],
+            variables={"name": layer, "final_answer": result.answer},
+        )
+
+    def _ancestors_in_order(self, layer: str) -> list[str]:
+        upstream = self.graph.upstream(layer)
+        return [name for generation in self.graph.generations() for name in generation if name in upstream]
+
+    def _schedule(self, cycle: _Cycle, layer: str, requested_by: str) -> None:
+        with cycle.lock:
+            if layer in cycle.futures:
+                return
+            cycle.futures[layer] = self._pool.submit(self._run_layer, cycle, layer, cycle.task, requested_by)
+
+    def _require_cycle(self) -> _Cycle:
+        if self._cycle is None:
+            raise RuntimeError("no cycle in progress: call begin_cycle() first (Hierarchy.run does)")
+        return self._cycle
+
+    # ------------------------------------------------------------------ running one layer
+
+    def _run_layer(self, cycle: _Cycle, layer: str, task: str, requested_by: str) -> LayerResult:
+        feeders = {}
+        for feeder in self.graph.feeders(layer):
+            with cycle.lock:
+                future = cycle.futures.get(feeder)
+            if future is not None:
+                feeders[feeder] = future.result()
+        agent = self.agents[layer]
+        full_task = populate_template(
+            agent.prompt_templates["managed_agent"]["task"],
+            variables={"name": layer, "task": _with_context(task, feeders, cycle.priors.get(layer, {}))},
+        )
+        started = time.monotonic()
+        log.debug("layer_started", layer=layer, requested_by=requested_by, feeders=list(feeders))
+        answer: str | None = None
+        error: str | None = None
+        try:
+            answer = str(agent.run(full_task, reset=True))
+        except LayerFailedError as failure:
+            error = failure.reason
+        except Exception as failure:
+            error = describe(failure)
+        ended = time.monotonic()
+        steps = [step for step in agent.memory.steps if isinstance(step, ActionStep)]
+        tokens = agent.monitor.get_total_token_counts()
+        result = LayerResult(
+            layer=layer,
+            ok=error is None,
+            answer=answer,
+            error=error,
+            steps=len(steps),
+            input_tokens=tokens.input_tokens,
+            output_tokens=tokens.output_tokens,
+            seconds=ended - started,
+            started_at=started,
+            ended_at=ended,
+            requested_by=requested_by,
+        )
+        log.debug("layer_finished", layer=layer, ok=result.ok, seconds=round(result.seconds, 3), error=error)
+        return result
+
+
+def _with_context(task: str, feeders: dict[str, LayerResult], priors: dict[str, str]) -> str:
+    parts = [task.strip()]
+    if feeders:
+        parts.append("Reports from the layers that feed you (this cycle):")
+        for name, result in feeders.items():
+            body = result.answer if result.ok else f"(FAILED: {result.error})"
+            parts.append(f"### {name}\n{body}")
+    if priors:
+        parts.append("Priors from higher layers (their last report, from an earlier cycle):")
+        parts += [f"### {name}\n{report}" for name, report in priors.items()]
+    return "\n\n".join(parts)

@@ -1,0 +1,136 @@
+"""The layer DAG: which layer feeds which inside a cycle, and which modulates which across cycles.
+
+``feeds`` edges carry bottom-up reports within one cycle and must be acyclic, so the hierarchy can
+run layers in topological generations. ``modulates`` edges carry a higher layer's last report down
+as a prior on the next cycle; they may point "backwards" because they never wait on each other.
+Everything wrong with the graph is caught here, when it is built, never while it runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import networkx as nx
+import structlog
+
+from orchestra.config import Config, unknown_name
+from orchestra.errors import GraphError
+from orchestra.yaml_source import SourceMap
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class LayerGraph:
+    """Layers as a ``networkx.DiGraph`` of feeds edges, plus the modulates edges beside it."""
+
+    feeds: nx.DiGraph
+    modulates: nx.DiGraph
+
+    @classmethod
+    def from_config(cls, config: Config) -> LayerGraph:
+        """Build and validate the graph of a loaded config.
+
+        Raises:
+            GraphError: unknown endpoint, self-loop, or a cycle in feeds (the cycle is named).
+        """
+        return cls.build(
+            list(config.layers),
+            feeds=config.graph.feeds,
+            modulates=config.graph.modulates,
+            source=config.source,
+        )
+
+    @classmethod
+    def build(
+        cls,
+        layers: list[str],
+        *,
+        feeds: Iterable[tuple[str, str]] = (),
+        modulates: Iterable[tuple[str, str]] = (),
+        source: SourceMap | None = None,
+    ) -> LayerGraph:
+        """Build from layer names and edge lists (see :meth:`from_config`)."""
+        source = source or SourceMap(file="<graph>")
+        feeds_graph = _edges_graph(layers, list(feeds), "feeds", source)
+        modulates_graph = _edges_graph(layers, list(modulates), "modulates", source)
+        try:
+            cycle = nx.find_cycle(feeds_graph)
+        except nx.NetworkXNoCycle:
+            cycle = None
+        if cycle:
+            path = " -> ".join([edge[0] for edge in cycle] + [cycle[0][0]])
+            index = _edge_index(list(feeds), cycle[-1])
+            raise source.error(f"graph.feeds[{index}]", f"feeds must form a DAG; cycle: {path}", GraphError)
+        connected = set(feeds_graph.edges) | set(modulates_graph.edges)
+        touched = {node for edge in connected for node in edge}
+        if len(layers) > 1:
+            for layer in layers:
+                if layer not in touched:
+                    log.warning("layer_isolated", layer=layer, hint="no feeds or modulates edge names it")
+        return cls(feeds=feeds_graph, modulates=modulates_graph)
+
+    @property
+    def layers(self) -> list[str]:
+        """Layer names in config order."""
+        return list(self.feeds.nodes)
+
+    def generations(self) -> list[list[str]]:
+        """Topological generations: each runs after all earlier ones, its members in parallel."""
+        order = {name: index for index, name in enumerate(self.feeds.nodes)}
+        return [sorted(gen, key=order.__getitem__) for gen in nx.topological_generations(self.feeds)]
+
+    def upstream(self, layer: str) -> set[str]:
+        """Every layer whose report flows into ``layer`` within a cycle (all ancestors)."""
+        return set(nx.ancestors(self.feeds, layer))
+
+    def feeders(self, layer: str) -> list[str]:
+        """The layers that feed ``layer`` directly; their reports are its context."""
+        return list(self.feeds.predecessors(layer))
+
+    def modulators(self, layer: str) -> list[str]:
+        """The layers whose last report reaches ``layer`` as a prior on the next cycle."""
+        return list(self.modulates.predecessors(layer))
+
+    def sinks(self) -> list[str]:
+        """Layers nothing feeds from: calling these runs the whole bottom-up sweep."""
+        return [node for node in self.feeds.nodes if self.feeds.out_degree(node) == 0]
+
+    def to_mermaid(self) -> str:
+        """The graph as mermaid text: solid arrows feed, dotted arrows modulate."""
+        lines = ["flowchart BT"]
+        for generation in self.generations():
+            for layer in generation:
+                lines.append(f"    {layer}[{layer}]")
+        lines += [f"    {a} --> {b}" for a, b in self.feeds.edges]
+        lines += [f"    {a} -. modulates .-> {b}" for a, b in self.modulates.edges]
+        return "\n".join(lines) + "\n"
+
+    def to_dot(self) -> str:
+        """The graph as Graphviz DOT text."""
+        lines = ["digraph layers {", "    rankdir=BT;"]
+        lines += [f'    "{layer}";' for layer in self.layers]
+        lines += [f'    "{a}" -> "{b}";' for a, b in self.feeds.edges]
+        lines += [f'    "{a}" -> "{b}" [style=dashed, label="modulates"];' for a, b in self.modulates.edges]
+        return "\n".join([*lines, "}"]) + "\n"
+
+
+def _edges_graph(layers: list[str], edges: list[tuple[str, str]], kind: str, source: SourceMap) -> nx.DiGraph:
+    graph = nx.DiGraph()
+    graph.add_nodes_from(layers)
+    for index, (start, end) in enumerate(edges):
+        for endpoint in (start, end):
+            if endpoint not in layers:
+                raise source.error(
+                    f"graph.{kind}[{index}]", unknown_name("layer", endpoint, layers), GraphError
+                )
+        if start == end:
+            raise source.error(f"graph.{kind}[{index}]", f"self-loop on '{start}'", GraphError)
+        graph.add_edge(start, end)
+    return graph
+
+
+def _edge_index(edges: list[tuple[str, str]], edge: tuple[str, str]) -> int:
+    pair = (edge[0], edge[1])
+    return next((index for index, candidate in enumerate(edges) if tuple(candidate) == pair), 0)

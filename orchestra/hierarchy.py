@@ -1,0 +1,260 @@
+"""The ThoughtSeed hierarchy: layer agents under a root CodeAgent, built once from a config.
+
+The root ("consciousness") is a smolagents ``CodeAgent`` whose ``managed_agents`` are the layer
+agents. The layer agents are ordinary ``CodeAgent``/``ToolCallingAgent`` instances except for two
+things: calling one from the root goes through the :class:`~orchestra.dispatch.Dispatcher` (so
+upstream layers run first, concurrently, once per cycle), and hitting the step limit raises
+instead of asking the model for a best-effort answer that would look like success.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import structlog
+from smolagents import CodeAgent, LogLevel, Model, MultiStepAgent, Tool, ToolCallingAgent
+from smolagents.memory import ActionStep
+
+from layers import layer_defaults
+from orchestra.config import Config
+from orchestra.dispatch import Dispatcher, LayerResult
+from orchestra.errors import ConfigError, LayerFailedError, describe
+from orchestra.graph import LayerGraph
+from orchestra.models import AgentSpec, ModelFactory, ProfileModelFactory
+from orchestra.tools import ToolRegistry, load_tool_sources
+
+log = structlog.get_logger(__name__)
+
+ROOT_NAME = "consciousness"
+
+
+class _LayerAgentMixin:
+    """Routes manager calls through the dispatcher and turns the step limit into a failure."""
+
+    dispatcher: Dispatcher | None = None
+    name: str
+    max_steps: int
+
+    def __call__(self, task: str, **kwargs: Any) -> str:
+        if self.dispatcher is None:
+            return super().__call__(task, **kwargs)  # type: ignore[misc]
+        return self.dispatcher.call(self.name, task)
+
+    def _handle_max_steps_reached(self, task: str) -> Any:
+        raise LayerFailedError(
+            self.name, f"hit its step limit ({self.max_steps} steps) without a final answer"
+        )
+
+
+class LayerCodeAgent(_LayerAgentMixin, CodeAgent):
+    """A layer that acts by writing code."""
+
+
+class LayerToolCallingAgent(_LayerAgentMixin, ToolCallingAgent):
+    """A layer that acts by JSON tool calls."""
+
+
+@dataclass(kw_only=True)
+class CycleResult:
+    """Everything one root run produced, for printing, recording and benchmarking."""
+
+    task: str
+    """The task the root was given."""
+    ok: bool
+    """False when the root raised (its model chain failed) or hit its step limit."""
+    answer: Any
+    """The root's final answer (None when not ok)."""
+    error: str | None
+    """Why the root failed."""
+    root_steps: int
+    """The root's action steps."""
+    input_tokens: int
+    """Prompt tokens of the root and every layer."""
+    output_tokens: int
+    """Completion tokens of the root and every layer."""
+    seconds: float
+    """Wall time of the cycle."""
+    layers: list[LayerResult] = field(default_factory=list)
+    """Each layer that ran, in start order."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data for ``--json`` output."""
+        return {
+            "task": self.task,
+            "ok": self.ok,
+            "answer": self.answer
+            if isinstance(self.answer, str | int | float | dict | list | None)
+            else str(self.answer),
+            "error": self.error,
+            "root_steps": self.root_steps,
+            "input_tokens": self.input_tokens,
+            "output_tokens": self.output_tokens,
+            "seconds": round(self.seconds, 4),
+            "layers": [layer.to_dict() for layer in self.layers],
+        }
+
+
+class Hierarchy:
+    """Root manager plus layer agents, built once and reused for every cycle."""
+
+    def __init__(
+        self,
+        config: Config,
+        *,
+        model_factory: ModelFactory | None = None,
+        registry: ToolRegistry | None = None,
+        verbosity: LogLevel = LogLevel.OFF,
+    ) -> None:
+        """Build every agent the config describes.
+
+        Args:
+            config: a loaded config.
+            model_factory: builds each agent's model; defaults to the config's profiles.
+            registry: tools to pick from; defaults to the config's tool sources.
+            verbosity: smolagents' console output; off by default (orchestra logs through structlog).
+
+        Raises:
+            UnknownToolError: a layer or the root names tools no source provides (all listed).
+            ConfigError: a layer's name collides with a tool it could be called beside.
+        """
+        self.config = config
+        self.graph = LayerGraph.from_config(config)
+        self.registry = registry or load_tool_sources(config)
+        make_model = model_factory or ProfileModelFactory(config)
+        chosen = self.registry.select(config.tool_wants(), config.source)
+        self._check_names(chosen["root.tools"])
+
+        self.layers: dict[str, MultiStepAgent] = {}
+        for name in config.layers:
+            layer = config.layer(name)
+            tools = chosen[f"layers.{name}.tools"]
+            spec = AgentSpec(
+                name=name, profile=layer.model, tools=tuple(tools), tool_calling=layer.kind == "tool_calling"
+            )
+            self.layers[name] = self._build_layer(
+                layer.kind,
+                name,
+                tools,
+                make_model(spec),
+                layer.max_steps,
+                layer.description,
+                layer.instructions,
+                verbosity,
+            )
+
+        self.dispatcher = Dispatcher(self.graph, self.layers, config.agents.max_parallel_layers)
+        for agent in self.layers.values():
+            agent.dispatcher = self.dispatcher
+
+        root_tools = chosen["root.tools"]
+        root_spec = AgentSpec(
+            name=ROOT_NAME,
+            profile=config.root.model,
+            tools=tuple(root_tools),
+            layers=tuple(self.graph.sinks()),
+        )
+        root_defaults = layer_defaults(ROOT_NAME)
+        self.root = CodeAgent(
+            tools=root_tools,
+            model=make_model(root_spec),
+            managed_agents=list(self.layers.values()),
+            max_steps=config.root.max_steps,
+            instructions=config.root.instructions or (root_defaults.instructions if root_defaults else None),
+            additional_authorized_imports=list(config.agents.authorized_imports),
+            executor_kwargs={"timeout_seconds": config.agents.executor_timeout_s},
+            verbosity_level=verbosity,
+            name=None,
+        )
+
+    def _build_layer(
+        self,
+        kind: str,
+        name: str,
+        tools: list[Tool],
+        model: Model,
+        max_steps: int,
+        description: str,
+        instructions: str,
+        verbosity: LogLevel,
+    ) -> MultiStepAgent:
+        common: dict[str, Any] = {
+            "tools": tools,
+            "model": model,
+            "max_steps": max_steps,
+            "name": name,
+            "description": description,
+            "instructions": instructions,
+            "verbosity_level": verbosity,
+        }
+        if kind == "tool_calling":
+            return LayerToolCallingAgent(**common)
+        return LayerCodeAgent(
+            **common,
+            additional_authorized_imports=list(self.config.agents.authorized_imports),
+            executor_kwargs={"timeout_seconds": self.config.agents.executor_timeout_s},
+        )
+
+    def _check_names(self, root_tools: list[Tool]) -> None:
+        for tool in root_tools:
+            if tool.name in self.config.layers:
+                raise self.config.source.error(
+                    "root.tools",
+                    f"tool '{tool.name}' has the same name as a layer; rename the layer",
+                    ConfigError,
+                )
+
+    def run(self, task: str) -> CycleResult:
+        """Run one cycle: the root works on ``task``, calling layers through the DAG."""
+        started = time.monotonic()
+        self.dispatcher.begin_cycle(task)
+        answer: Any = None
+        error: str | None = None
+        try:
+            answer = self.root.run(task, reset=True)
+            last = self.root.memory.steps[-1] if self.root.memory.steps else None
+            if (
+                isinstance(last, ActionStep)
+                and last.error is not None
+                and "max steps" in str(last.error).lower()
+            ):
+                error = f"root hit its step limit ({self.root.max_steps} steps)"
+        except Exception as failure:
+            error = describe(failure)
+        finally:
+            layers = self.dispatcher.end_cycle()
+        root_tokens = self.root.monitor.get_total_token_counts()
+        root_steps = sum(1 for step in self.root.memory.steps if isinstance(step, ActionStep))
+        result = CycleResult(
+            task=task,
+            ok=error is None,
+            answer=answer if error is None else None,
+            error=error,
+            root_steps=root_steps,
+            input_tokens=root_tokens.input_tokens + sum(layer.input_tokens for layer in layers),
+            output_tokens=root_tokens.output_tokens + sum(layer.output_tokens for layer in layers),
+            seconds=time.monotonic() - started,
+            layers=layers,
+        )
+        log.info("cycle_finished", ok=result.ok, seconds=round(result.seconds, 3), layers=len(layers))
+        return result
+
+    def close(self) -> None:
+        """Release worker threads and executors."""
+        self.dispatcher.close()
+        for agent in [self.root, *self.layers.values()]:
+            cleanup = getattr(agent, "cleanup", None)
+            if callable(cleanup):
+                cleanup()
+
+    def __enter__(self) -> Hierarchy:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def build_hierarchy(config: Config, **kwargs: Any) -> Hierarchy:
+    """Build the hierarchy a config describes (see :class:`Hierarchy`)."""
+    return Hierarchy(config, **kwargs)

@@ -1,0 +1,93 @@
+"""One registry, name → tool. A name registered twice is an error, not a silent replacement."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from smolagents import Tool
+
+from orchestra.config import unknown_name
+from orchestra.errors import ToolError, UnknownToolError
+from orchestra.yaml_source import SourceMap
+
+
+class ToolRegistry:
+    """Tools by name, each remembered with the source that provided it."""
+
+    def __init__(self) -> None:
+        self._tools: dict[str, Tool] = {}
+        self._origins: dict[str, str] = {}
+
+    def register(self, tool: Tool, *, source: str) -> None:
+        """Add a tool; refuse duplicates and tools a model could not call correctly.
+
+        Raises:
+            ToolError: the name is taken, or the tool lacks a description or argument docs.
+        """
+        if not isinstance(tool, Tool):
+            raise ToolError(f"{source}: {tool!r} is not a smolagents Tool")
+        if tool.name in self._tools:
+            raise ToolError(
+                f"tool '{tool.name}' is provided twice: by {self._origins[tool.name]} and by {source}"
+            )
+        if not (tool.description or "").strip():
+            raise ToolError(f"{source}: tool '{tool.name}' has no description")
+        undocumented = [
+            key for key, spec in tool.inputs.items() if not str(spec.get("description", "")).strip()
+        ]
+        if undocumented:
+            raise ToolError(
+                f"{source}: tool '{tool.name}' has undocumented arguments: {', '.join(undocumented)}"
+            )
+        self._tools[tool.name] = tool
+        self._origins[tool.name] = source
+
+    def register_all(self, tools: Iterable[Tool], *, source: str) -> None:
+        """Register every tool from one source."""
+        for tool in tools:
+            self.register(tool, source=source)
+
+    def names(self) -> list[str]:
+        """Registered names, sorted."""
+        return sorted(self._tools)
+
+    def origin(self, name: str) -> str:
+        """Which source provided ``name``."""
+        return self._origins[name]
+
+    def get(self, name: str) -> Tool:
+        """The tool called ``name``.
+
+        Raises:
+            UnknownToolError: listing the valid names.
+        """
+        if name not in self._tools:
+            raise UnknownToolError(unknown_name("tool", name, self.names()))
+        return self._tools[name]
+
+    def select(
+        self, wanted: Mapping[str, Iterable[str]], source: SourceMap | None = None
+    ) -> dict[str, list[Tool]]:
+        """Resolve every agent's tool names at once, so all missing names are reported together.
+
+        Args:
+            wanted: key path of each tool list (``layers.abstract.tools``) → the names it lists.
+            source: where those key paths sit in the config file, for line numbers.
+
+        Raises:
+            UnknownToolError: one message naming every missing tool with its key path and line.
+        """
+        problems = []
+        chosen: dict[str, list[Tool]] = {}
+        for key_path, names in wanted.items():
+            chosen[key_path] = []
+            for index, name in enumerate(names):
+                if name in self._tools:
+                    chosen[key_path].append(self._tools[name])
+                    continue
+                where = f"{key_path}[{index}]"
+                located = f" {source.where(where)}" if source else ""
+                problems.append(f"{where}: {unknown_name('tool', name, self.names())}{located}")
+        if problems:
+            raise UnknownToolError("; ".join(problems))
+        return chosen

@@ -1,0 +1,264 @@
+"""The hierarchy: agents built from config, DAG-aware dispatch, failures, priors."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+import pytest
+from smolagents import CodeAgent, ToolCallingAgent
+
+from orchestra.errors import UnknownToolError
+from orchestra.hierarchy import build_hierarchy
+from tests import fixture_tools
+from tests.helpers import ScriptedFactory, code, final, layer_answers, load
+
+FIVE = ["sensorimotor", "perceptual", "conceptual", "abstract", "metacognitive"]
+DAG = """
+graph:
+  feeds: [sensorimotor -> conceptual, perceptual -> conceptual, perceptual -> abstract,
+          conceptual -> metacognitive, abstract -> metacognitive]
+  modulates: [metacognitive -> perceptual]
+"""
+ALL_LAYERS = "layers:\n" + "".join(f"  {name}: {{tools: []}}\n" for name in FIVE)
+
+
+def sleepy(text: str, seconds: float) -> Any:
+    def reply(messages: list[dict[str, Any]]) -> str:
+        time.sleep(seconds)
+        return final(text)
+
+    return reply
+
+
+class TestBuild:
+    """Agents are real smolagents agents, built once."""
+
+    def test_root_manages_configured_layers(self) -> None:
+        config = load(ALL_LAYERS + DAG)
+        with build_hierarchy(config, model_factory=ScriptedFactory({})) as hierarchy:
+            assert isinstance(hierarchy.root, CodeAgent)
+            assert list(hierarchy.root.managed_agents) == FIVE
+            for name, agent in hierarchy.root.managed_agents.items():
+                assert isinstance(agent, CodeAgent)
+                assert agent.name == name
+                assert agent.description
+            assert hierarchy.layers["abstract"].max_steps == 7
+
+    def test_tool_calling_kind_and_tools(self) -> None:
+        config = load("layers:\n  sensorimotor: {kind: tool_calling, tools: [count_words]}\n")
+        with build_hierarchy(config, model_factory=ScriptedFactory({})) as hierarchy:
+            layer = hierarchy.layers["sensorimotor"]
+            assert isinstance(layer, ToolCallingAgent)
+            assert "count_words" in layer.tools
+
+    def test_unknown_tools_listed_together_with_lines(self) -> None:
+        config = load("layers:\n  sensorimotor: {tools: [remembr]}\n  perceptual: {tools: [count_word]}\n")
+        with pytest.raises(UnknownToolError) as caught:
+            build_hierarchy(config, model_factory=ScriptedFactory({}))
+        message = str(caught.value)
+        assert "layers.sensorimotor.tools[0]: unknown tool 'remembr' (did you mean 'remember'?)" in message
+        assert "layers.perceptual.tools[0]: unknown tool 'count_word'" in message
+        assert "valid: count_words, remember" in message
+        assert "(test.yaml:7)" in message
+
+
+class TestDispatch:
+    """Calling a layer runs its upstream first, concurrently per generation, once per cycle."""
+
+    def test_root_run_uses_tools_and_a_layer(self) -> None:
+        fixture_tools.NOTES.clear()
+        factory = ScriptedFactory(
+            {
+                "consciousness": [
+                    code(
+                        "n = remember(text='beat one')\nw = count_words(text=metacognitive(task='Assess.'))\nprint(n, w)"
+                    ),
+                    final("decided"),
+                ],
+                **layer_answers(FIVE),
+            }
+        )
+        config = load(ALL_LAYERS + DAG + "root:\n  tools: [remember, count_words]\n")
+        with build_hierarchy(config, model_factory=factory) as hierarchy:
+            result = hierarchy.run("Decide.")
+        assert result.ok, result.error
+        assert result.answer == "decided"
+        assert fixture_tools.NOTES == ["beat one"]
+        assert [layer.layer for layer in result.layers if layer.requested_by == "root"] == ["metacognitive"]
+        assert {layer.layer for layer in result.layers} == set(FIVE)
+        assert result.root_steps == 2
+
+    def test_upstream_runs_before_called_layer_and_reports_flow(self) -> None:
+        factory = ScriptedFactory(
+            {
+                "consciousness": [code("print(conceptual(task='What matters?'))"), final("ok")],
+                **layer_answers(FIVE, lambda name: f"REPORT-{name}"),
+            }
+        )
+        with build_hierarchy(load(ALL_LAYERS + DAG), model_factory=factory) as hierarchy:
+            result = hierarchy.run("Cycle task.")
+        by_name = {layer.layer: layer for layer in result.layers}
+        assert set(by_name) == {"sensorimotor", "perceptual", "conceptual"}
+        conceptual = by_name["conceptual"]
+        assert by_name["sensorimotor"].ended_at <= conceptual.started_at
+        assert by_name["perceptual"].ended_at <= conceptual.started_at
+        prompt = factory.models["conceptual"].calls[0][1]["content"]
+        assert "What matters?" in prompt
+        assert "### sensorimotor\nREPORT-sensorimotor" in prompt
+        assert "### perceptual\nREPORT-perceptual" in prompt
+        upstream_prompt = factory.models["perceptual"].calls[0][1]["content"]
+        assert "Cycle task." in upstream_prompt
+        root_observation = factory.models["consciousness"].calls[1][-1]["content"]
+        assert "REPORT-conceptual" in root_observation
+
+    def test_generation_members_overlap_in_time(self) -> None:
+        factory = ScriptedFactory(
+            {
+                "consciousness": [code("print(metacognitive(task='Assess.'))"), final("ok")],
+                "sensorimotor": [sleepy("s", 0.4)],
+                "perceptual": [sleepy("p", 0.4)],
+                "conceptual": [sleepy("c", 0.4)],
+                "abstract": [sleepy("a", 0.4)],
+                "metacognitive": [final("m")],
+            }
+        )
+        with build_hierarchy(load(ALL_LAYERS + DAG), model_factory=factory) as hierarchy:
+            result = hierarchy.run("Go.")
+        by_name = {layer.layer: layer for layer in result.layers}
+        for first, second in [("sensorimotor", "perceptual"), ("conceptual", "abstract")]:
+            a, b = by_name[first], by_name[second]
+            overlap = min(a.ended_at, b.ended_at) - max(a.started_at, b.started_at)
+            assert overlap > 0.2, f"{first} and {second} did not run concurrently"
+        assert by_name["perceptual"].ended_at <= by_name["abstract"].started_at
+
+    def test_report_is_computed_once_per_cycle(self) -> None:
+        factory = ScriptedFactory(
+            {
+                "consciousness": [
+                    code("a = abstract(task='first')\nb = abstract(task='second')\nprint(a == b)"),
+                    final("ok"),
+                    code("print(abstract(task='next cycle'))"),
+                    final("ok2"),
+                ],
+                "perceptual": [final("p1"), final("p2")],
+                "abstract": [final("a1"), final("a2")],
+            }
+        )
+        with build_hierarchy(load(ALL_LAYERS + DAG), model_factory=factory) as hierarchy:
+            first = hierarchy.run("one")
+            assert factory.models["abstract"].call_count == 1
+            assert factory.models["perceptual"].call_count == 1
+            assert "True" in factory.models["consciousness"].calls[1][-1]["content"]
+            second = hierarchy.run("two")
+        assert factory.models["abstract"].call_count == 2
+        assert [layer.layer for layer in first.layers] == ["perceptual", "abstract"]
+        assert second.ok
+
+    def test_concurrent_root_calls_share_one_run(self) -> None:
+        factory = ScriptedFactory({"perceptual": [sleepy("p", 0.2)]})
+        with build_hierarchy(load(ALL_LAYERS + DAG), model_factory=factory) as hierarchy:
+            hierarchy.dispatcher.begin_cycle("t")
+            answers: list[str] = []
+            threads = [
+                threading.Thread(target=lambda: answers.append(hierarchy.dispatcher.call("perceptual", "t")))
+                for _ in range(3)
+            ]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            hierarchy.dispatcher.end_cycle()
+        assert factory.models["perceptual"].call_count == 1
+        assert len(set(answers)) == 1
+
+    def test_failing_layer_reaches_root_as_failure(self) -> None:
+        looping = code("print('still thinking')")
+        factory = ScriptedFactory(
+            {
+                "consciousness": [code("print(perceptual(task='Look.'))"), final("handled failure")],
+                "perceptual": [looping] * 3,
+            }
+        )
+        config = load(ALL_LAYERS + DAG, overrides=["layers.perceptual.max_steps=3"])
+        with build_hierarchy(config, model_factory=factory) as hierarchy:
+            result = hierarchy.run("Go.")
+        perceptual = result.layers[0]
+        assert perceptual.layer == "perceptual"
+        assert perceptual.ok is False
+        assert perceptual.error == "hit its step limit (3 steps) without a final answer"
+        assert perceptual.answer is None
+        assert factory.models["perceptual"].call_count == 3
+        observation = factory.models["consciousness"].calls[1][-1]["content"]
+        assert "LayerFailedError" in observation or "layer 'perceptual' failed" in observation
+        assert "step limit" in observation
+        assert result.answer == "handled failure"
+
+    def test_layer_whose_model_raises_is_a_failure(self) -> None:
+        factory = ScriptedFactory(
+            {
+                "consciousness": [code("print(sensorimotor(task='Look.'))"), final("done")],
+                "sensorimotor": [],
+            }
+        )
+        with build_hierarchy(load(ALL_LAYERS + DAG), model_factory=factory) as hierarchy:
+            result = hierarchy.run("Go.")
+        assert result.layers[0].ok is False
+        assert "ran out of replies" in (result.layers[0].error or "")
+        assert "layer 'sensorimotor' failed" in factory.models["consciousness"].calls[1][-1]["content"]
+
+    def test_upstream_failure_is_marked_in_downstream_context(self) -> None:
+        factory = ScriptedFactory(
+            {
+                "consciousness": [code("print(abstract(task='Think.'))"), final("done")],
+                "perceptual": [],
+                "abstract": [final("a")],
+            }
+        )
+        with build_hierarchy(load(ALL_LAYERS + DAG), model_factory=factory) as hierarchy:
+            hierarchy.run("Go.")
+        prompt = factory.models["abstract"].calls[0][1]["content"]
+        assert "### perceptual\n(FAILED: ModelError" in prompt
+
+    def test_modulates_deliver_last_report_next_cycle(self) -> None:
+        factory = ScriptedFactory(
+            {
+                "consciousness": [
+                    code("print(metacognitive(task='A'))"),
+                    final("1"),
+                    code("print(perceptual(task='B'))"),
+                    final("2"),
+                ],
+                **{name: [final(f"{name}-1"), final(f"{name}-2")] for name in FIVE},
+            }
+        )
+        with build_hierarchy(load(ALL_LAYERS + DAG), model_factory=factory) as hierarchy:
+            hierarchy.run("first")
+            first_prompt = factory.models["perceptual"].calls[0][1]["content"]
+            hierarchy.run("second")
+        assert "Priors from higher layers" not in first_prompt
+        second_prompt = factory.models["perceptual"].calls[1][1]["content"]
+        assert "Priors from higher layers" in second_prompt
+        assert "### metacognitive\nmetacognitive-1" in second_prompt
+
+    def test_ablation_with_three_layers(self) -> None:
+        body = (
+            "layers:\n  perceptual: {tools: []}\n  conceptual: {tools: []}\n"
+            "  critic: {description: Checks the reasoning., tools: [count_words]}\n"
+            "graph:\n  feeds: [perceptual -> conceptual, conceptual -> critic]\n"
+        )
+        factory = ScriptedFactory(
+            {
+                "consciousness": [code("print(critic(task='Check.'))"), final("ok")],
+                "perceptual": [final("p")],
+                "conceptual": [final("c")],
+                "critic": [code("print(count_words(text='a b c'))"), final("3 words")],
+            }
+        )
+        with build_hierarchy(load(body), model_factory=factory) as hierarchy:
+            assert list(hierarchy.root.managed_agents) == ["perceptual", "conceptual", "critic"]
+            result = hierarchy.run("Go.")
+        assert [layer.layer for layer in result.layers] == ["perceptual", "conceptual", "critic"]
+        assert result.layers[-1].steps == 2
+        assert result.input_tokens > 0 and result.output_tokens > 0
