@@ -1,0 +1,35 @@
+"""Where the store lives: one rule, so the CLI, the MCP server and tests agree.
+
+Precedence: an explicit path, then ``$ORCHESTRA_HOME/orchestra.db``, then
+``platformdirs.user_data_dir("orchestra")/orchestra.db``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import platformdirs
+
+DB_FILENAME = "orchestra.db"
+HOME_ENV = "ORCHESTRA_HOME"
+
+
+def resolve_store_path(explicit: str | Path | None = None) -> Path:
+    """Return the SQLite file to use and make sure its directory exists.
+
+    Args:
+        explicit: a file path that overrides the environment and platform defaults.
+
+    Returns:
+        The absolute path of the database file.
+    """
+    if explicit is not None and str(explicit) != "":
+        path = Path(explicit).expanduser()
+    elif os.environ.get(HOME_ENV):
+        path = Path(os.environ[HOME_ENV]).expanduser() / DB_FILENAME
+    else:
+        path = Path(platformdirs.user_data_dir("orchestra")) / DB_FILENAME
+    path = path.resolve()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path
