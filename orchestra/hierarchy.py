@@ -37,9 +37,11 @@ class _LayerAgentMixin:
     name: str
     max_steps: int
 
-    def __call__(self, task: str, **kwargs: Any) -> str:
+    def __call__(self, task: str, additional_args: dict[str, Any] | None = None, **kwargs: Any) -> str:
         if self.dispatcher is None:
-            return super().__call__(task, **kwargs)  # type: ignore[misc]
+            return super().__call__(task, additional_args=additional_args, **kwargs)  # type: ignore[misc]
+        if additional_args:
+            task = f"{task}\n\nAdditional arguments from your manager: {additional_args!r}"
         return self.dispatcher.call(self.name, task)
 
     def _handle_max_steps_reached(self, task: str) -> Any:

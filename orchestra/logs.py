@@ -15,6 +15,16 @@ import structlog
 LogFormat = Literal["console", "json"]
 
 
+class _CurrentStderr:
+    """Whatever ``sys.stderr`` is at write time, so redirecting it (tests, daemons) keeps working."""
+
+    def write(self, text: str) -> int:
+        return sys.stderr.write(text)
+
+    def flush(self) -> None:
+        sys.stderr.flush()
+
+
 def configure_logging(fmt: LogFormat = "console", level: str = "warning", *, stdlib: bool = True) -> None:
     """Route structlog (and, with ``stdlib``, logging from litellm, mcp, httpx) to stderr at ``level``."""
     numeric = logging.getLevelNamesMapping().get(level.upper())
@@ -24,7 +34,7 @@ def configure_logging(fmt: LogFormat = "console", level: str = "warning", *, std
     if fmt == "json":
         renderer = structlog.processors.JSONRenderer()
     else:
-        renderer = structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
+        renderer = structlog.dev.ConsoleRenderer(colors=False)
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,
@@ -36,7 +46,7 @@ def configure_logging(fmt: LogFormat = "console", level: str = "warning", *, std
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(numeric),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        logger_factory=structlog.PrintLoggerFactory(file=_CurrentStderr()),  # type: ignore[arg-type]
         cache_logger_on_first_use=False,
     )
     if not stdlib:

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+
+# Before anything imports litellm: read its bundled cost map instead of fetching it at import.
+os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+
 import socket
 from collections.abc import Iterator
 from pathlib import Path
