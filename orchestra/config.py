@@ -18,10 +18,20 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    ValidationError,
+    model_validator,
+)
 
 from layers import KNOWN_LAYERS, LayerDefaults, layer_defaults
 from orchestra.errors import ConfigError
+from orchestra.services.settings import ServicesSettings
 from orchestra.yaml_source import SourceMap, join_path, parse_yaml
 
 OFFLINE_MODEL_ID = "orchestra/offline"
@@ -114,7 +124,82 @@ class PythonToolSource(StrictModel):
     python: str = Field(description="Importable module path, e.g. 'orchestra.tools.builtin'.")
 
 
-ToolSource = PythonToolSource
+class ServicesToolSource(StrictModel):
+    """The 37 cognitive-service tools, called in-process through one background event loop."""
+
+    services: Literal["in_process"] = Field(description="'in_process': call the services directly.")
+    timeout_s: float = Field(10.0, gt=0, description="Seconds one tool call may take.")
+
+
+class McpServerConfig(StrictModel):
+    """How to reach one MCP server: a stdio command or a streamable-HTTP URL (exactly one)."""
+
+    name: str | None = Field(None, description="Label in logs and errors; defaults to the command or URL.")
+    command: list[str] | None = Field(
+        None, description="Command and arguments of a stdio server; a first word 'python' means this interpreter."
+    )
+    env: dict[str, str] = Field(default_factory=dict, description="Extra environment for a stdio server.")
+    url: str | None = Field(None, description="Streamable-HTTP endpoint, e.g. http://127.0.0.1:8765/mcp.")
+    tools: list[str] | None = Field(None, description="Import only these tools; omitted means all.")
+    connect_timeout_s: float = Field(15.0, gt=0, description="Seconds to wait for the server at start.")
+    call_timeout_s: float = Field(10.0, gt=0, description="Seconds one tool call may take.")
+    fallback: Literal["in_process", "degraded"] = Field(
+        "in_process",
+        description="When the server is down: call the in-process tool of the same name, or return a "
+        "result marked degraded.",
+    )
+    cooldown_s: float = Field(15.0, ge=0, description="After a failure, skip the server this long before retrying.")
+    required: bool = Field(
+        False, description="Fail at start when the server cannot be reached (default: fall back and say so)."
+    )
+
+    @model_validator(mode="after")
+    def _one_transport(self) -> McpServerConfig:
+        if (self.command is None) == (self.url is None):
+            raise ValueError("give exactly one of command (stdio) or url (streamable HTTP)")
+        if self.command is not None and not self.command:
+            raise ValueError("command must name a program")
+        return self
+
+    @property
+    def label(self) -> str:
+        """How logs and errors name this server."""
+        return self.name or (" ".join(self.command) if self.command else str(self.url))
+
+
+class McpToolSource(StrictModel):
+    """Tools from an MCP server, bridged with smolagents' MCP client."""
+
+    mcp: McpServerConfig = Field(description="The server.")
+
+
+TOOL_SOURCE_TAGS: dict[str, type[StrictModel]] = {
+    "python-source": PythonToolSource,
+    "services-source": ServicesToolSource,
+    "mcp-source": McpToolSource,
+}
+
+
+def _tool_source_tag(value: Any) -> str | None:
+    if isinstance(value, BaseModel):
+        return next(tag for tag, cls in TOOL_SOURCE_TAGS.items() if isinstance(value, cls))
+    if isinstance(value, dict):
+        for key, tag in (("python", "python-source"), ("services", "services-source"), ("mcp", "mcp-source")):
+            if key in value:
+                return tag
+    return None
+
+
+ToolSource = Annotated[
+    Annotated[PythonToolSource, Tag("python-source")]
+    | Annotated[ServicesToolSource, Tag("services-source")]
+    | Annotated[McpToolSource, Tag("mcp-source")],
+    Discriminator(
+        _tool_source_tag,
+        custom_error_type="tool_source",
+        custom_error_message="a tool source has one of the keys python, services or mcp",
+    ),
+]
 
 
 class ToolsConfig(StrictModel):
@@ -163,6 +248,9 @@ class Config(StrictModel):
     graph: GraphConfig = Field(default_factory=GraphConfig, description="The layer DAG.")
     tools: ToolsConfig = Field(default_factory=ToolsConfig, description="Tool sources.")
     agents: AgentsConfig = Field(default_factory=AgentsConfig, description="Shared agent settings.")
+    services: ServicesSettings = Field(
+        default_factory=ServicesSettings, description="Store, recall embeddings and sync of the cognitive services."
+    )
 
     _source: SourceMap = SourceMap(file="<defaults>")
 
@@ -345,13 +433,14 @@ def _translate(exc: ValidationError, source: SourceMap) -> ConfigError:
 
 
 def _render_error(error: Any, source: SourceMap) -> ConfigError:
-    loc = [part for part in error["loc"] if not (isinstance(part, str) and "[" in part and "]" in part)]
+    raw_loc = list(error["loc"])
+    loc = [part for part in raw_loc if not (isinstance(part, str) and (part in TOOL_SOURCE_TAGS or "[" in part))]
     key_path = ""
     for part in loc:
         key_path = join_path(key_path, part)
     kind, ctx = error["type"], error.get("ctx", {})
     if kind == "extra_forbidden":
-        valid = sorted(_fields_at(loc[:-1]))
+        valid = sorted(_fields_at(raw_loc[:-1]))
         message = f"unknown key{_suggest(str(loc[-1]), valid)}; valid keys: {', '.join(valid)}"
     elif kind == "missing":
         message = "required key is missing"
@@ -365,6 +454,8 @@ def _render_error(error: Any, source: SourceMap) -> ConfigError:
         message = f"must be one of {ctx['expected']}"
     elif kind == "value_error":
         message = str(ctx.get("error", error["msg"]))
+    elif kind == "tool_source":
+        message = error["msg"]
     else:
         message = f"{error['msg'][:1].lower()}{error['msg'][1:]} (got {error.get('input')!r})"
     return source.error(key_path, message)
@@ -374,6 +465,9 @@ def _fields_at(loc: list[Any]) -> list[str]:
     """Valid keys of the section at ``loc``, walking the schema through dicts and lists."""
     annotation: Any = Config
     for part in loc:
+        if isinstance(part, str) and part in TOOL_SOURCE_TAGS:
+            annotation = TOOL_SOURCE_TAGS[part]
+            continue
         annotation = _unwrap(annotation)
         if isinstance(annotation, type) and issubclass(annotation, BaseModel):
             field = annotation.model_fields.get(str(part))
