@@ -98,8 +98,8 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "validate":
         from orchestra.tools import load_tool_sources
 
-        registry = load_tool_sources(config)
-        registry.select(config.tool_wants(), config.source)
+        with load_tool_sources(config) as registry:
+            registry.select(config.tool_wants(), config.source)
         generations = " -> ".join("{" + ", ".join(gen) + "}" for gen in graph.generations())
         print(
             f"{args.config}: ok — {len(config.layers)} layers, generations {generations}, "

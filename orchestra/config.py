@@ -136,7 +136,8 @@ class McpServerConfig(StrictModel):
 
     name: str | None = Field(None, description="Label in logs and errors; defaults to the command or URL.")
     command: list[str] | None = Field(
-        None, description="Command and arguments of a stdio server; a first word 'python' means this interpreter."
+        None,
+        description="Command and arguments of a stdio server; a first word 'python' means this interpreter.",
     )
     env: dict[str, str] = Field(default_factory=dict, description="Extra environment for a stdio server.")
     url: str | None = Field(None, description="Streamable-HTTP endpoint, e.g. http://127.0.0.1:8765/mcp.")
@@ -148,7 +149,9 @@ class McpServerConfig(StrictModel):
         description="When the server is down: call the in-process tool of the same name, or return a "
         "result marked degraded.",
     )
-    cooldown_s: float = Field(15.0, ge=0, description="After a failure, skip the server this long before retrying.")
+    cooldown_s: float = Field(
+        15.0, ge=0, description="After a failure, skip the server this long before retrying."
+    )
     required: bool = Field(
         False, description="Fail at start when the server cannot be reached (default: fall back and say so)."
     )
@@ -206,7 +209,7 @@ class ToolsConfig(StrictModel):
     """Where tools come from; layers pick them by name."""
 
     sources: list[ToolSource] = Field(
-        default_factory=lambda: [PythonToolSource(python="orchestra.tools.builtin")],
+        default_factory=lambda: list[ToolSource]([PythonToolSource(python="orchestra.tools.builtin")]),
         description="Tool sources, searched in order; a name provided twice is an error.",
     )
 
@@ -249,7 +252,8 @@ class Config(StrictModel):
     tools: ToolsConfig = Field(default_factory=ToolsConfig, description="Tool sources.")
     agents: AgentsConfig = Field(default_factory=AgentsConfig, description="Shared agent settings.")
     services: ServicesSettings = Field(
-        default_factory=ServicesSettings, description="Store, recall embeddings and sync of the cognitive services."
+        default_factory=ServicesSettings,
+        description="Store, recall embeddings and sync of the cognitive services.",
     )
 
     _source: SourceMap = SourceMap(file="<defaults>")
@@ -434,7 +438,9 @@ def _translate(exc: ValidationError, source: SourceMap) -> ConfigError:
 
 def _render_error(error: Any, source: SourceMap) -> ConfigError:
     raw_loc = list(error["loc"])
-    loc = [part for part in raw_loc if not (isinstance(part, str) and (part in TOOL_SOURCE_TAGS or "[" in part))]
+    loc = [
+        part for part in raw_loc if not (isinstance(part, str) and (part in TOOL_SOURCE_TAGS or "[" in part))
+    ]
     key_path = ""
     for part in loc:
         key_path = join_path(key_path, part)

@@ -104,8 +104,13 @@ def describe(error: BaseException) -> str:
     smolagents wraps model failures as ``AgentGenerationError("Error in generating model
     output:")`` with the real reason in ``__cause__``; the reason is what a researcher needs.
     """
-    while error.__cause__ is not None:
-        error = error.__cause__
+    while True:
+        if isinstance(error, BaseExceptionGroup) and error.exceptions:
+            error = error.exceptions[0]
+        elif error.__cause__ is not None:
+            error = error.__cause__
+        else:
+            break
     lines = str(error).strip().splitlines()
     text = lines[0][:300] if lines else ""
     return f"{type(error).__name__}: {text}" if text else type(error).__name__

@@ -123,7 +123,16 @@ class Hierarchy:
         """
         self.config = config
         self.graph = LayerGraph.from_config(config)
+        self._owns_registry = registry is None
         self.registry = registry or load_tool_sources(config)
+        try:
+            self._build(config, model_factory, verbosity)
+        except BaseException:
+            if self._owns_registry:
+                self.registry.close()
+            raise
+
+    def _build(self, config: Config, model_factory: ModelFactory | None, verbosity: LogLevel) -> None:
         make_model = model_factory or ProfileModelFactory(config)
         chosen = self.registry.select(config.tool_wants(), config.source)
         self._check_names(chosen["root.tools"])
@@ -243,8 +252,10 @@ class Hierarchy:
         return result
 
     def close(self) -> None:
-        """Release worker threads and executors."""
+        """Release worker threads, executors and the tool sources this hierarchy opened."""
         self.dispatcher.close()
+        if self._owns_registry:
+            self.registry.close()
         for agent in [self.root, *self.layers.values()]:
             cleanup = getattr(agent, "cleanup", None)
             if callable(cleanup):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 from smolagents import Tool
 
@@ -14,9 +14,22 @@ from orchestra.yaml_source import SourceMap
 class ToolRegistry:
     """Tools by name, each remembered with the source that provided it."""
 
-    def __init__(self) -> None:
+    def __init__(self, on_close: Callable[[], None] | None = None) -> None:
         self._tools: dict[str, Tool] = {}
         self._origins: dict[str, str] = {}
+        self._on_close = on_close
+
+    def close(self) -> None:
+        """Release what the sources opened (MCP sessions, services, the background loop)."""
+        if self._on_close is not None:
+            on_close, self._on_close = self._on_close, None
+            on_close()
+
+    def __enter__(self) -> ToolRegistry:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def register(self, tool: Tool, *, source: str) -> None:
         """Add a tool; refuse duplicates and tools a model could not call correctly.

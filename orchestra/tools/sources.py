@@ -1,56 +1,170 @@
 """Tool sources: where the registry's tools come from.
 
-A Python source is a module exposing ``provide_tools(context) -> Iterable[Tool]``. The context
-carries what a source may need to build its tools (the config now; services and MCP sessions
-join it in later layers of the stack), so sources never reach for globals.
+- ``python: module`` — a module exposing ``provide_tools(context) -> Iterable[Tool]``;
+- ``services: in_process`` — the 37 cognitive-service tools, called in this process;
+- ``mcp: {command | url}`` — any MCP server's tools through the bridge, falling back to the
+  in-process tool of the same name (or a degraded result) while the server is unreachable.
+
+The :class:`ToolContext` carries what sources share (one services instance, one background
+loop) and everything that must be closed when the registry is.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import os
+import threading
+from collections.abc import Callable, Iterable
 from importlib import import_module
+from typing import TYPE_CHECKING, Any
 
-from orchestra.config import Config, PythonToolSource
+import structlog
+from smolagents import Tool
+
+from orchestra.config import Config, McpToolSource, PythonToolSource, ServicesToolSource
 from orchestra.errors import ToolError
 from orchestra.tools.registry import ToolRegistry
 
+if TYPE_CHECKING:
+    from orchestra.services.surface import CognitiveServices
+    from orchestra.tools.background_loop import BackgroundLoop
 
-@dataclass(frozen=True, kw_only=True)
+log = structlog.get_logger(__name__)
+
+IN_PROCESS_TIMEOUT_S = 10.0
+"""Timeout of in-process service calls made as an MCP fallback."""
+
+
 class ToolContext:
-    """What a tool source is given when asked for its tools."""
+    """What a tool source is given: the config, and lazily opened shared resources."""
 
-    config: Config
-    """The loaded configuration."""
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self._services: CognitiveServices | None = None
+        self._loop: BackgroundLoop | None = None
+        self._lock = threading.Lock()
+        self.closers: list[Callable[[], None]] = []
+        """Called in reverse order when the registry closes."""
+
+    def services(self) -> CognitiveServices:
+        """The cognitive services over the config's store, opened on first use."""
+        with self._lock:
+            if self._services is None:
+                from orchestra.services.surface import CognitiveServices
+
+                self._services = CognitiveServices.open(self.config.services)
+                self.closers.append(self._services.close)
+            return self._services
+
+    def loop(self) -> BackgroundLoop:
+        """The background event loop for async calls, started on first use."""
+        with self._lock:
+            if self._loop is None:
+                from orchestra.tools.background_loop import BackgroundLoop
+
+                self._loop = BackgroundLoop()
+                self.closers.append(self._loop.close)
+            return self._loop
+
+    def service_tools(self, timeout_s: float = IN_PROCESS_TIMEOUT_S) -> list[Tool]:
+        """The 37 in-process service tools."""
+        from orchestra.tools.service_tools import service_tools
+
+        return service_tools(self.services(), self.loop(), timeout_s)
+
+    def server_environment(self) -> dict[str, str]:
+        """Environment for a stdio server we start: same data directory and store as this process."""
+        env = {"LITELLM_LOCAL_MODEL_COST_MAP": "True"}
+        for key in ("ORCHESTRA_HOME", "ORCHESTRA_STORE", "OPENAI_API_KEY"):
+            if key in os.environ:
+                env[key] = os.environ[key]
+        if self.config.services.store_path:
+            env["ORCHESTRA_STORE"] = self.config.services.store_path
+        return env
+
+    def close(self) -> None:
+        """Close everything the sources opened, newest first."""
+        while self.closers:
+            closer = self.closers.pop()
+            try:
+                closer()
+            except Exception as error:  # one failing close must not keep the rest open
+                log.warning("tool_source_close_failed", error=str(error))
 
 
 def load_tool_sources(config: Config) -> ToolRegistry:
     """Build the registry from every configured source, in order.
 
     Raises:
-        ToolError: a source cannot be imported, has no ``provide_tools``, or repeats a name.
+        ToolError: a source cannot be imported, repeats a name, or a required MCP server is down.
     """
-    registry = ToolRegistry()
-    context = ToolContext(config=config)
-    for index, source in enumerate(config.tools.sources):
-        key_path = f"tools.sources[{index}]"
-        where = config.source.where(key_path)
-        if isinstance(source, PythonToolSource):
-            registry.register_all(
-                _python_tools(source, context, key_path, where), source=f"python:{source.python}"
-            )
+    context = ToolContext(config)
+    registry = ToolRegistry(on_close=context.close)
+    try:
+        for index, source in enumerate(config.tools.sources):
+            key_path = f"tools.sources[{index}]"
+            where = config.source.where(key_path)
+            if isinstance(source, PythonToolSource):
+                tools = _python_tools(source, context, key_path, where)
+                registry.register_all(tools, source=f"python:{source.python}")
+            elif isinstance(source, ServicesToolSource):
+                registry.register_all(context.service_tools(source.timeout_s), source="services:in_process")
+            elif isinstance(source, McpToolSource):
+                registry.register_all(
+                    _mcp_tools(source, context, key_path, where), source=f"mcp:{source.mcp.label}"
+                )
+    except BaseException:
+        registry.close()
+        raise
     return registry
 
 
-def _python_tools(source: PythonToolSource, context: ToolContext, key_path: str, where: str) -> list:
+def _python_tools(source: PythonToolSource, context: ToolContext, key_path: str, where: str) -> list[Tool]:
     try:
         module = import_module(source.python)
     except ImportError as exc:
-        raise ToolError(
-            f"{key_path}: cannot import tool module '{source.python}': {exc} {where}".rstrip()
-        ) from None
+        raise ToolError(f"{key_path}: cannot import tool module '{source.python}': {exc} {where}") from None
     provide = getattr(module, "provide_tools", None)
     if not callable(provide):
         raise ToolError(
-            f"{key_path}: module '{source.python}' has no provide_tools(context) function {where}".rstrip()
+            f"{key_path}: module '{source.python}' has no provide_tools(context) function {where}"
         )
     return list(provide(context))
+
+
+def _mcp_tools(source: McpToolSource, context: ToolContext, key_path: str, where: str) -> Iterable[Tool]:
+    from orchestra.services.surface import TOOL_NAMES
+    from orchestra.tools.mcp_bridge import BridgedTool, McpConnection
+
+    config = source.mcp
+    connection = McpConnection(config, env=context.server_environment())
+    context.closers.append(connection.close)
+    local: dict[str, Tool] = {}
+
+    def local_tools() -> dict[str, Tool]:
+        if not local and config.fallback == "in_process":
+            local.update({tool.name: tool for tool in context.service_tools()})
+        return local
+
+    try:
+        remote = connection.connect()
+    except ToolError as error:
+        if config.required:
+            raise ToolError(f"{key_path}: {error} {where}") from None
+        connection.mark_down(str(error))
+        known = [name for name in (config.tools or TOOL_NAMES) if name in TOOL_NAMES]
+        if config.fallback != "in_process" or not known:
+            raise ToolError(
+                f"{key_path}: {error}; and no in-process tools can stand in for it {where}"
+            ) from None
+        log.warning("mcp_using_in_process_tools", server=config.label, tools=len(known))
+        return [BridgedTool(local_tools()[name], connection, local_tools()[name]) for name in known]
+    return [BridgedTool(tool, connection, local_tools().get(tool.name)) for tool in remote]
+
+
+def describe_sources(registry: ToolRegistry) -> dict[str, Any]:
+    """Tool count per source, for ``orchestra validate``."""
+    counts: dict[str, int] = {}
+    for name in registry.names():
+        origin = registry.origin(name)
+        counts[origin] = counts.get(origin, 0) + 1
+    return counts
