@@ -212,10 +212,12 @@ def test_concurrent_writers_lose_no_memories(settings: ServicesSettings, tmp_pat
         svc.close()
 
 
-async def test_offline_recall_stays_fast_on_a_large_store(services: CognitiveServices) -> None:
-    """20k memories with stopword-heavy text: semantic_recall p95 stays well under 50 ms."""
+async def test_offline_recall_finds_the_relevant_memory_in_a_large_store(services: CognitiveServices) -> None:
+    """20k stopword-heavy memories: the one memory about the query still ranks first.
+
+    Speed at this scale is measured in benchmarks/tool_latency.py, not asserted here.
+    """
     import random
-    import time
 
     rng = random.Random(0)
     words = [f"w{i}" for i in range(5000)] + ["the", "a", "of", "and"] * 200
@@ -225,11 +227,7 @@ async def test_offline_recall_stays_fast_on_a_large_store(services: CognitiveSer
             "VALUES (?, ?, 'semantic', 0.5, '{}', 0, 0)",
             [(f"m{i}", " ".join(rng.choices(words, k=25))) for i in range(20_000)],
         )
-    timings = []
-    for _ in range(60):
-        query = " ".join(rng.choices(words, k=6))
-        started = time.perf_counter()
-        await services.semantic_recall(query, threshold=0.0)
-        timings.append(time.perf_counter() - started)
-    timings.sort()
-    assert timings[int(len(timings) * 0.95)] < 0.05
+    planted = await services.create_memory("the heron fishes the quiet estuary at dawn", importance=0.5)
+    text = await services.semantic_recall("heron estuary dawn", threshold=0.0)
+    first = text.splitlines()[1]
+    assert planted["memory_id"] in first
