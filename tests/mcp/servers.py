@@ -1,0 +1,94 @@
+"""Start orchestra's MCP server as a real subprocess (stdio or HTTP) for the tests in this package."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from mcp import StdioServerParameters
+from smolagents import Tool, ToolCollection
+
+ROOT = Path(__file__).resolve().parents[2]
+SERVER = [sys.executable, "-m", "orchestra.mcp_server"]
+
+
+def server_env(home: Path) -> dict[str, str]:
+    """The test's environment for a server process: no API keys, a private home, no cost-map fetch."""
+    env = {key: value for key, value in os.environ.items() if not key.endswith("_API_KEY")}
+    env.pop("OPENAI_BASE_URL", None)
+    env.update(ORCHESTRA_HOME=str(home), LITELLM_LOCAL_MODEL_COST_MAP="True", PYTHONUNBUFFERED="1")
+    return env
+
+
+def write_config(directory: Path, remote: Path) -> Path:
+    """An orchestra config whose services section names a remote store, so sync tools can push."""
+    config = directory / "orchestra.yaml"
+    config.write_text(f"services:\n  sync:\n    remote_path: {remote}\n", encoding="utf-8")
+    return config
+
+
+def stdio_params(store: Path, home: Path, extra: Sequence[str] = ()) -> StdioServerParameters:
+    """Parameters that start ``python -m orchestra.mcp_server --transport stdio`` on ``store``."""
+    return StdioServerParameters(
+        command=SERVER[0],
+        args=[*SERVER[1:], "--transport", "stdio", "--store", str(store), *extra],
+        env=server_env(home),
+        cwd=ROOT,
+    )
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def http_server(
+    store: Path, home: Path, log: Path, extra: Sequence[str] = ()
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """Run the HTTP server until ``/mcp`` accepts connections (at most 20 s); stop it afterwards.
+
+    Yields the endpoint URL and the process; stdout and stderr go to ``log`` and ``log.out``.
+    """
+    port = free_port()
+    with open(log, "wb") as stderr, open(log.with_suffix(".out"), "wb") as stdout:
+        process = subprocess.Popen(
+            [*SERVER, "--transport", "http", "--port", str(port), "--store", str(store), *extra],
+            cwd=ROOT,
+            env=server_env(home),
+            stdout=stdout,
+            stderr=stderr,
+        )
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"server exited with {process.returncode}: {log.read_text()}")
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"server did not listen within 20 s: {log.read_text()}") from None
+                time.sleep(0.05)
+        yield f"http://127.0.0.1:{port}/mcp", process
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.wait(timeout=10)
+
+
+@contextmanager
+def smolagents_tools(params: StdioServerParameters | dict[str, Any]) -> Iterator[dict[str, Tool]]:
+    """The server's tools as smolagents tools, by name, with structured output."""
+    with ToolCollection.from_mcp(params, trust_remote_code=True, structured_output=True) as collection:
+        yield {tool.name: tool for tool in collection.tools}
