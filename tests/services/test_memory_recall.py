@@ -231,3 +231,19 @@ async def test_offline_recall_finds_the_relevant_memory_in_a_large_store(service
     text = await services.semantic_recall("heron estuary dawn", threshold=0.0)
     first = text.splitlines()[1]
     assert planted["memory_id"] in first
+
+
+async def test_query_of_only_common_words_still_ranks_by_coverage(services: CognitiveServices) -> None:
+    """When every query word is in thousands of memories, recall scores the newest holders of all of them."""
+    from orchestra.services import recall
+
+    with services.store.transaction() as conn:
+        conn.executemany(
+            "INSERT INTO memories(id, content, memory_type, importance, metadata, created_at, updated_at) "
+            "VALUES (?, ?, 'semantic', 0.5, '{}', 0, 0)",
+            [(f"m{i}", "garden rain" if i % 2 else "garden coffee") for i in range(recall.MATCH_BUDGET + 10)],
+        )
+    text = await services.semantic_recall("garden rain", threshold=0.9, top_k=3)
+    lines = text.splitlines()
+    assert "results=3" in lines[0]
+    assert all("garden rain" in line for line in lines[1:])
