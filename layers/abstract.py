@@ -12,6 +12,6 @@ DEFAULTS = LayerDefaults(
         "You are the abstract layer of a ThoughtSeed hierarchy. Reason about causes and likely futures. "
         "State each prediction with a confidence between 0 and 1. Keep the report under 150 words."
     ),
-    tools=(),
+    tools=("semantic_recall", "list_mental_models", "generate_prediction"),
     max_steps=7,
 )

@@ -12,6 +12,6 @@ DEFAULTS = LayerDefaults(
         "You are the conceptual layer of a ThoughtSeed hierarchy. Connect the upstream reports to goals "
         "and memories. Say which goals are affected and why. Keep the report under 150 words."
     ),
-    tools=(),
+    tools=("semantic_recall", "list_goals", "get_consciousness_state"),
     max_steps=5,
 )

@@ -13,6 +13,6 @@ DEFAULTS = LayerDefaults(
         "they agree, where do they conflict, how confident should we be? Name what to revise and where "
         "lower layers should attend next cycle. Keep the report under 150 words."
     ),
-    tools=(),
+    tools=("get_consciousness_state", "assess_coherence", "list_mental_models"),
     max_steps=7,
 )

@@ -13,6 +13,6 @@ DEFAULTS = LayerDefaults(
         "what is new, what repeats. Priors from higher layers tell you what to attend to. "
         "Report the patterns you see, each with its evidence. Keep the report under 150 words."
     ),
-    tools=(),
+    tools=("semantic_recall", "get_active_basins"),
     max_steps=3,
 )

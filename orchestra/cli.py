@@ -45,6 +45,14 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("task", help="what the root should work on")
     run.add_argument("--json", action="store_true", help="print the result as one JSON object")
     commands.add_parser("schema", help="print the config's JSON Schema (for editor completion)")
+    mcp = commands.add_parser("mcp", help="the cognitive-services MCP server")
+    mcp_commands = mcp.add_subparsers(dest="mcp_command", required=True, metavar="MCP_COMMAND")
+    serve = mcp_commands.add_parser("serve", help="serve the 37 cognitive tools over MCP")
+    serve.add_argument("--transport", choices=["stdio", "http"], default="stdio")
+    serve.add_argument("--host", default="127.0.0.1", help="HTTP bind address (default loopback only)")
+    serve.add_argument("--port", type=int, default=8765, help="HTTP port; the endpoint is /mcp")
+    serve.add_argument("--config", help="read the services section (store, embeddings, sync) of this config")
+    serve.add_argument("--store", help="SQLite store path (overrides the config)")
     return parser
 
 
@@ -87,6 +95,9 @@ def _dispatch(args: argparse.Namespace) -> int:
         print(json.dumps(Config.model_json_schema(), indent=2))
         return 0
 
+    if args.command == "mcp":
+        return _serve_mcp(args)
+
     from orchestra.config import load_config
     from orchestra.graph import LayerGraph
 
@@ -117,6 +128,18 @@ def _dispatch(args: argparse.Namespace) -> int:
             _print_cycle(result.to_dict())
         return 0 if result.ok else 1
     raise AssertionError(f"unhandled command {args.command}")
+
+
+def _serve_mcp(args: argparse.Namespace) -> int:
+    from orchestra.config import load_config
+    from orchestra.mcp_server import serve
+    from orchestra.services.settings import ServicesSettings
+
+    settings = load_config(args.config).services if args.config else ServicesSettings()
+    if args.store:
+        settings = settings.model_copy(update={"store_path": args.store})
+    serve(args.transport, settings=settings, host=args.host, port=args.port, log_level=args.log_level)
+    return 0
 
 
 def _print_cycle(result: dict[str, Any]) -> None:

@@ -65,7 +65,7 @@ class LayerGraph:
             raise source.error(f"graph.feeds[{index}]", f"feeds must form a DAG; cycle: {path}", GraphError)
         connected = set(feeds_graph.edges) | set(modulates_graph.edges)
         touched = {node for edge in connected for node in edge}
-        if len(layers) > 1:
+        if len(layers) > 1 and connected:
             for layer in layers:
                 if layer not in touched:
                     log.warning("layer_isolated", layer=layer, hint="no feeds or modulates edge names it")

@@ -117,7 +117,9 @@ def _arguments_for(tool: Tool, task: str) -> dict[str, Any] | None:
     """Arguments the policy can supply: none needed, or one free-text argument filled with the task."""
     if tool.name == "final_answer":
         return None
-    required = {key: spec for key, spec in tool.inputs.items() if not spec.get("nullable")}
+    required = {
+        key: spec for key, spec in tool.inputs.items() if not spec.get("nullable") and "default" not in spec
+    }
     if not required:
         return {}
     if len(required) == 1:

@@ -1,6 +1,7 @@
 """Where the store lives: one rule, so the CLI, the MCP server and tests agree.
 
-Precedence: an explicit path, then ``$ORCHESTRA_HOME/orchestra.db``, then
+Precedence: an explicit path, then ``$ORCHESTRA_STORE`` (a file; how orchestra hands its store
+to an MCP server it starts), then ``$ORCHESTRA_HOME/orchestra.db``, then
 ``platformdirs.user_data_dir("orchestra")/orchestra.db``.
 """
 
@@ -13,6 +14,7 @@ import platformdirs
 
 DB_FILENAME = "orchestra.db"
 HOME_ENV = "ORCHESTRA_HOME"
+STORE_ENV = "ORCHESTRA_STORE"
 
 
 def resolve_store_path(explicit: str | Path | None = None) -> Path:
@@ -26,6 +28,8 @@ def resolve_store_path(explicit: str | Path | None = None) -> Path:
     """
     if explicit is not None and str(explicit) != "":
         path = Path(explicit).expanduser()
+    elif os.environ.get(STORE_ENV):
+        path = Path(os.environ[STORE_ENV]).expanduser()
     elif os.environ.get(HOME_ENV):
         path = Path(os.environ[HOME_ENV]).expanduser() / DB_FILENAME
     else:

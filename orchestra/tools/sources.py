@@ -72,13 +72,15 @@ class ToolContext:
         return service_tools(self.services(), self.loop(), timeout_s)
 
     def server_environment(self) -> dict[str, str]:
-        """Environment for a stdio server we start: same data directory and store as this process."""
-        env = {"LITELLM_LOCAL_MODEL_COST_MAP": "True"}
-        for key in ("ORCHESTRA_HOME", "ORCHESTRA_STORE", "OPENAI_API_KEY"):
-            if key in os.environ:
-                env[key] = os.environ[key]
-        if self.config.services.store_path:
-            env["ORCHESTRA_STORE"] = self.config.services.store_path
+        """Environment for a stdio server we start: the very store file this process would open."""
+        from orchestra.store.paths import STORE_ENV, resolve_store_path
+
+        env = {
+            "LITELLM_LOCAL_MODEL_COST_MAP": "True",
+            STORE_ENV: str(resolve_store_path(self.config.services.store_path)),
+        }
+        if "OPENAI_API_KEY" in os.environ:
+            env["OPENAI_API_KEY"] = os.environ["OPENAI_API_KEY"]
         return env
 
     def close(self) -> None:
