@@ -18,10 +18,15 @@ DEFAULT = str(ROOT / "configs/thoughtseed.yaml")
 def test_validate_ok(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["validate", DEFAULT]) == 0
     out = capsys.readouterr().out
-    assert "ok — 5 layers, generations {sensorimotor, perceptual} -> {conceptual, abstract} -> {metacognitive}" in out
+    assert (
+        "ok — 5 layers, generations {sensorimotor, perceptual} -> {conceptual, abstract} -> {metacognitive}"
+        in out
+    )
 
 
-def test_validate_bad_config_prints_one_line_and_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_validate_bad_config_prints_one_line_and_exits_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text("layers:\n  abstract:\n    max_steps: 0\n")
     assert main(["validate", str(bad)]) == 2
@@ -65,7 +70,11 @@ def test_run_offline_json(capsys: pytest.CaptureFixture[str]) -> None:
     result = json.loads(captured.out)
     assert result["ok"] is True
     assert {layer["layer"] for layer in result["layers"]} == {
-        "sensorimotor", "perceptual", "conceptual", "abstract", "metacognitive",
+        "sensorimotor",
+        "perceptual",
+        "conceptual",
+        "abstract",
+        "metacognitive",
     }
     sensorimotor = next(layer for layer in result["layers"] if layer["layer"] == "sensorimotor")
     assert "observe_environment" in sensorimotor["answer"]
@@ -81,7 +90,10 @@ def test_console_script_with_json_logs(tmp_path: Path) -> None:
     """The installed entry point runs as a process; --log-format json makes stderr JSON lines."""
     process = subprocess.run(
         [sys.executable, "-m", "orchestra.cli", "--log-format", "json", "run", DEFAULT, "Go."],
-        capture_output=True, text=True, timeout=120, cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
         env={"PATH": "/usr/bin:/bin", "ORCHESTRA_HOME": str(tmp_path)},
     )
     assert process.returncode == 0, process.stderr

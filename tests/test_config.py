@@ -187,5 +187,14 @@ class TestEnvironment:
 
 def test_schema_is_json_schema_with_every_section() -> None:
     schema = json.loads(json.dumps(Config.model_json_schema()))
-    assert set(schema["properties"]) == {"version", "models", "root", "layers", "graph", "tools", "agents", "services"}
+    assert set(schema["properties"]) == {
+        "version",
+        "models",
+        "root",
+        "layers",
+        "graph",
+        "tools",
+        "agents",
+        "services",
+    }
     assert schema["$defs"]["LayerConfig"]["additionalProperties"] is False

@@ -66,11 +66,16 @@ class TestLiteLLMPath:
             model.generate(HELLO)
 
     def test_hierarchy_runs_through_litellm(self) -> None:
-        script = RoutedScript({
-            "You are consciousness": [code("print(abstract(task='Forecast.'))"), final("decided over HTTP")],
-            "perceptual layer": [final("patterns seen")],
-            "abstract layer": [final("forecast made")],
-        })
+        script = RoutedScript(
+            {
+                "You are consciousness": [
+                    code("print(abstract(task='Forecast.'))"),
+                    final("decided over HTTP"),
+                ],
+                "perceptual layer": [final("patterns seen")],
+                "abstract layer": [final("forecast made")],
+            }
+        )
         with ModelServer(script) as server:
             text = (
                 f"models:\n  default: {{model: openai/test, api_base: '{server.base_url}', api_key: test}}\n"
@@ -122,10 +127,12 @@ class TestFallbackChain:
     """A failing profile hands over to the next, says so, and cools down."""
 
     def chain(self, first: object, second: object, cooldown: float = 30.0) -> FallbackModel:
-        return FallbackModel([
-            (ProfileHealth(name="primary", cooldown_s=cooldown), first),  # type: ignore[list-item]
-            (ProfileHealth(name="backup", cooldown_s=cooldown), second),  # type: ignore[list-item]
-        ])
+        return FallbackModel(
+            [
+                (ProfileHealth(name="primary", cooldown_s=cooldown), first),  # type: ignore[list-item]
+                (ProfileHealth(name="backup", cooldown_s=cooldown), second),  # type: ignore[list-item]
+            ]
+        )
 
     def test_falls_back_and_cools_down(self) -> None:
         def broken(messages: object) -> str:
