@@ -44,6 +44,11 @@ def _parser() -> argparse.ArgumentParser:
     run = with_config("run", "run the root once on a task and print the answer and per-layer results")
     run.add_argument("task", help="what the root should work on")
     run.add_argument("--json", action="store_true", help="print the result as one JSON object")
+    beat = with_config("heartbeat", "run one heartbeat (or keep beating with --every) and print a summary")
+    beat.add_argument("--json", action="store_true", help="print each beat as one JSON object")
+    beat.add_argument("--every", help="keep beating at this interval, e.g. 1h (default: one beat)")
+    beat.add_argument("--jitter", help="random extra delay per interval, e.g. 5m (default from config)")
+    beat.add_argument("--trace", action="store_true", help="include the full execution trace in --json")
     commands.add_parser("schema", help="print the config's JSON Schema (for editor completion)")
     mcp = commands.add_parser("mcp", help="the cognitive-services MCP server")
     mcp_commands = mcp.add_subparsers(dest="mcp_command", required=True, metavar="MCP_COMMAND")
@@ -117,6 +122,8 @@ def _dispatch(args: argparse.Namespace) -> int:
             f"{len(registry.names())} tools"
         )
         return 0
+    if args.command == "heartbeat":
+        return _heartbeat(args, config)
     if args.command == "run":
         from orchestra.hierarchy import build_hierarchy
 
@@ -130,15 +137,93 @@ def _dispatch(args: argparse.Namespace) -> int:
     raise AssertionError(f"unhandled command {args.command}")
 
 
+def _heartbeat(args: argparse.Namespace, config: Any) -> int:
+    import signal
+    import threading
+
+    from orchestra.heartbeat import Heartbeat
+    from orchestra.scheduler import parse_duration, run_schedule
+
+    def show(result: Any) -> None:
+        data = result.to_dict()
+        if not args.trace:
+            data.pop("trace", None)
+        if args.json:
+            print(json.dumps(data, default=str), flush=True)
+        else:
+            _print_beat(data)
+
+    with Heartbeat(config) as heartbeat:
+        if not args.every:
+            result = heartbeat.beat()
+            show(result)
+            return 0
+        stop = threading.Event()
+
+        def request_stop(signum: int, frame: Any) -> None:
+            if stop.is_set():
+                raise KeyboardInterrupt
+            print(
+                "orchestra: finishing the current beat, then exiting (Ctrl-C again to abort)", file=sys.stderr
+            )
+            stop.set()
+
+        signal.signal(signal.SIGINT, request_stop)
+        signal.signal(signal.SIGTERM, request_stop)
+        run_schedule(
+            heartbeat,
+            every_s=parse_duration(args.every),
+            jitter_s=parse_duration(args.jitter or config.heartbeat.jitter),
+            cooldown_s=parse_duration(config.heartbeat.cooldown_after_user),
+            stop=stop,
+            on_beat=show,
+        )
+    return 0
+
+
+def _print_beat(data: dict[str, Any]) -> None:
+    if data["status"] != "completed":
+        print(f"beat skipped: {data['status']} ({data.get('fallback_reason') or 'no reason given'})")
+        return
+    decision = data["decision"]
+    energy = data["energy"]
+    print(f"beat {data['beat']} ({data['seconds']:.2f}s), energy {energy['before']} -> {energy['after']}")
+    if data["fallback"]:
+        print(f"  fallback: procedural policy, because {data['fallback_reason']}")
+    print(f"  decision: {decision['reasoning'][:300]}")
+    print(f"  confidence {decision['confidence']}, emotional state {decision['emotional_state']}")
+    for outcome in data["actions"].get("executed", []):
+        print(f"  done     {outcome['action']:<16} cost {outcome['cost']}")
+    for outcome in data["actions"].get("failed", []):
+        print(f"  failed   {outcome['action']:<16} {outcome.get('error')}")
+    for outcome in data["actions"].get("skipped", []):
+        print(f"  skipped  {outcome['action']:<16} {outcome.get('reason')}")
+    print(f"  tools used: {', '.join(data['tools_used']) or 'none'}")
+    for layer in data["layers"]:
+        state = "ok" if layer["ok"] else f"FAILED ({layer['error']})"
+        print(
+            f"  layer {layer['layer']:<14} {state} {layer['seconds']:.2f}s "
+            f"tokens {layer['input_tokens']}+{layer['output_tokens']}"
+        )
+
+
 def _serve_mcp(args: argparse.Namespace) -> int:
     from orchestra.config import load_config
     from orchestra.mcp_server import serve
     from orchestra.services.settings import ServicesSettings
 
-    settings = load_config(args.config).services if args.config else ServicesSettings()
+    config = load_config(args.config) if args.config else None
+    settings = config.services if config else ServicesSettings()
     if args.store:
         settings = settings.model_copy(update={"store_path": args.store})
-    serve(args.transport, settings=settings, host=args.host, port=args.port, log_level=args.log_level)
+    serve(
+        args.transport,
+        settings=settings,
+        host=args.host,
+        port=args.port,
+        log_level=args.log_level,
+        heartbeat_config=config,
+    )
     return 0
 
 

@@ -231,6 +231,19 @@ class AgentsConfig(StrictModel):
     )
 
 
+class HeartbeatConfig(StrictModel):
+    """The heartbeat cycle: its deadline, energy rule and schedule."""
+
+    deadline_s: float = Field(30.0, gt=0, description="Seconds DECIDE may take before the fallback decides.")
+    rest_below: int = Field(2, ge=0, description="With less energy than this, the beat rests.")
+    predicting_models: int = Field(3, ge=0, description="Mental models asked for predictions in OBSERVE.")
+    resolve_predictions: int = Field(10, ge=0, description="Pending predictions resolved in ORIENT.")
+    every: str = Field("1h", description="Interval of the scheduler (--every), e.g. 1h, 30m, 45s.")
+    jitter: str = Field("5m", description="Random extra delay, 0 to this, added to each interval.")
+    cooldown_after_user: str = Field("30m", description="No beat sooner than this after a user session ends.")
+    instructions: str | None = Field(None, description="Extra text for the root's heartbeat task.")
+
+
 def _default_layers() -> dict[str, LayerConfig]:
     return {name: LayerConfig() for name in KNOWN_LAYERS}
 
@@ -251,6 +264,7 @@ class Config(StrictModel):
     graph: GraphConfig = Field(default_factory=GraphConfig, description="The layer DAG.")
     tools: ToolsConfig = Field(default_factory=ToolsConfig, description="Tool sources.")
     agents: AgentsConfig = Field(default_factory=AgentsConfig, description="Shared agent settings.")
+    heartbeat: HeartbeatConfig = Field(default_factory=HeartbeatConfig, description="The heartbeat cycle.")
     services: ServicesSettings = Field(
         default_factory=ServicesSettings,
         description="Store, recall embeddings and sync of the cognitive services.",

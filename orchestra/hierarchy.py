@@ -10,6 +10,7 @@ instead of asking the model for a best-effort answer that would look like succes
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +25,7 @@ from orchestra.errors import ConfigError, LayerFailedError, describe
 from orchestra.graph import LayerGraph
 from orchestra.models import AgentSpec, ModelFactory, ProfileModelFactory
 from orchestra.tools import ToolRegistry, load_tool_sources
+from orchestra.trace import ToolCallLog, traced
 
 log = structlog.get_logger(__name__)
 
@@ -108,6 +110,8 @@ class Hierarchy:
         model_factory: ModelFactory | None = None,
         registry: ToolRegistry | None = None,
         verbosity: LogLevel = LogLevel.OFF,
+        tool_log: ToolCallLog | None = None,
+        root_checks: list[Callable[..., bool]] | None = None,
     ) -> None:
         """Build every agent the config describes.
 
@@ -116,6 +120,8 @@ class Hierarchy:
             model_factory: builds each agent's model; defaults to the config's profiles.
             registry: tools to pick from; defaults to the config's tool sources.
             verbosity: smolagents' console output; off by default (orchestra logs through structlog).
+            tool_log: when given, every tool call of every agent is recorded in it (for traces).
+            root_checks: smolagents ``final_answer_checks`` for the root (the heartbeat's Decision).
 
         Raises:
             UnknownToolError: a layer or the root names tools no source provides (all listed).
@@ -125,6 +131,8 @@ class Hierarchy:
         self.graph = LayerGraph.from_config(config)
         self._owns_registry = registry is None
         self.registry = registry or load_tool_sources(config)
+        self.tool_log = tool_log
+        self._root_checks = list(root_checks or [])
         try:
             self._build(config, model_factory, verbosity)
         except BaseException:
@@ -140,7 +148,7 @@ class Hierarchy:
         self.layers: dict[str, MultiStepAgent] = {}
         for name in config.layers:
             layer = config.layer(name)
-            tools = chosen[f"layers.{name}.tools"]
+            tools = self._traced(name, chosen[f"layers.{name}.tools"])
             spec = AgentSpec(
                 name=name, profile=layer.model, tools=tuple(tools), tool_calling=layer.kind == "tool_calling"
             )
@@ -159,7 +167,7 @@ class Hierarchy:
         for agent in self.layers.values():
             agent.dispatcher = self.dispatcher
 
-        root_tools = chosen["root.tools"]
+        root_tools = self._traced(ROOT_NAME, chosen["root.tools"])
         root_spec = AgentSpec(
             name=ROOT_NAME,
             profile=config.root.model,
@@ -176,8 +184,20 @@ class Hierarchy:
             additional_authorized_imports=list(config.agents.authorized_imports),
             executor_kwargs={"timeout_seconds": config.agents.executor_timeout_s},
             verbosity_level=verbosity,
+            final_answer_checks=self._root_checks,
             name=None,
         )
+
+    def _traced(self, agent_name: str, tools: list[Tool]) -> list[Tool]:
+        if self.tool_log is None:
+            return tools
+        return traced(
+            tools, agent_name=agent_name, log=self.tool_log, step_of=lambda: self._step_of(agent_name)
+        )
+
+    def _step_of(self, agent_name: str) -> int | None:
+        agent = self.root if agent_name == ROOT_NAME else self.layers.get(agent_name)
+        return getattr(agent, "step_number", None)
 
     def _build_layer(
         self,

@@ -40,11 +40,15 @@ import sys
 import threading
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from types import FrameType
-from typing import Annotated, Any, Literal, get_origin
+from typing import TYPE_CHECKING, Annotated, Any, Literal, get_origin
 
 import anyio
 import structlog
+
+if TYPE_CHECKING:
+    from orchestra.config import Config
 from mcp.server.fastmcp import FastMCP
 from mcp.server.fastmcp.exceptions import ToolError
 from mcp.types import CallToolResult, ContentBlock, TextContent
@@ -113,6 +117,7 @@ def serve(
     host: str = "127.0.0.1",
     port: int = 8765,
     log_level: str = "warning",
+    heartbeat_config: Config | None = None,
 ) -> None:
     """Open the services, serve them until the client leaves or Ctrl-C / SIGTERM, then close.
 
@@ -125,6 +130,8 @@ def serve(
         host: HTTP bind address.
         port: HTTP port.
         log_level: one of :data:`LOG_LEVELS`; "info" or "debug" shows per-request logs.
+        heartbeat_config: when given, ``trigger_heartbeat`` runs a real beat of this config
+            (its tools called in-process, on this server's store).
 
     Raises:
         ValueError: unknown transport or log level.
@@ -138,6 +145,9 @@ def serve(
 
         configure_logging("console", log_level)
     services = CognitiveServices.open(settings)
+    runner = HeartbeatRunner(heartbeat_config, services.store.path) if heartbeat_config else None
+    if runner is not None:
+        services.set_heartbeat_runner(runner)
     try:
         server = build_server(services, host=host, port=port, log_level=log_level)
         _quiet_loggers(level)
@@ -154,8 +164,52 @@ def serve(
             except KeyboardInterrupt:
                 pass
     finally:
+        if runner is not None:
+            runner.close()
         services.close()
         log.info("mcp_server.stop", transport=transport)
+
+
+class HeartbeatRunner:
+    """What ``trigger_heartbeat`` runs: one beat of a config, built on first use and reused.
+
+    The beat's tools are called in-process on the server's own store (a server must not start
+    another copy of itself over stdio to serve its own heartbeat).
+    """
+
+    def __init__(self, config: Config, store_path: Path) -> None:
+        from orchestra.config import PythonToolSource, ServicesToolSource, ToolsConfig, ToolSource
+
+        sources: list[ToolSource] = [
+            source for source in config.tools.sources if isinstance(source, PythonToolSource)
+        ]
+        sources.append(ServicesToolSource(services="in_process"))
+        self.config = config.model_copy(
+            update={
+                "tools": ToolsConfig(sources=sources),
+                "services": config.services.model_copy(update={"store_path": str(store_path)}),
+            }
+        )
+        self.config._source = config.source
+        self._heartbeat: Any = None
+        self._lock = threading.Lock()
+
+    def __call__(self) -> dict[str, Any]:
+        from orchestra.heartbeat import Heartbeat
+
+        with self._lock:
+            if self._heartbeat is None:
+                self._heartbeat = Heartbeat(self.config)
+            result = self._heartbeat.beat().to_dict()
+        result.pop("trace", None)
+        return dict(result)
+
+    def close(self) -> None:
+        """Close the heartbeat's agents and services."""
+        with self._lock:
+            if self._heartbeat is not None:
+                self._heartbeat.close()
+                self._heartbeat = None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -166,7 +220,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     configure_logging("console", args.log_level)
     try:
         settings = _settings(args.config, args.store)
-        serve(args.transport, settings=settings, host=args.host, port=args.port, log_level=args.log_level)
+        heartbeat_config = None
+        if args.config:
+            from orchestra.config import load_config
+
+            heartbeat_config = load_config(args.config)
+        serve(
+            args.transport,
+            settings=settings,
+            host=args.host,
+            port=args.port,
+            log_level=args.log_level,
+            heartbeat_config=heartbeat_config,
+        )
     except OrchestraError as error:
         print(f"orchestra.mcp_server: error: {error}", file=sys.stderr)
         return error.exit_code

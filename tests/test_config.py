@@ -195,6 +195,7 @@ def test_schema_is_json_schema_with_every_section() -> None:
         "graph",
         "tools",
         "agents",
+        "heartbeat",
         "services",
     }
     assert schema["$defs"]["LayerConfig"]["additionalProperties"] is False

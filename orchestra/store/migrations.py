@@ -212,7 +212,22 @@ CREATE INDEX idx_memories_project ON memories(project_id);
 CREATE INDEX idx_memories_session ON memories(session_id);
 """
 
-MIGRATIONS: tuple[str, ...] = (V1_CORE, V2_FTS, V3_SCOPES)
+# Version 4: the heartbeat journal. A beat is written as 'running' before it does anything,
+# then 'completed' with its full record; a row still 'running' at the next start was
+# interrupted (crash, kill) and is marked 'aborted'.
+V4_BEAT_JOURNAL = """
+CREATE TABLE beat_journal (
+    beat INTEGER PRIMARY KEY AUTOINCREMENT,
+    status TEXT NOT NULL,
+    started_at REAL NOT NULL,
+    finished_at REAL,
+    record TEXT,
+    note TEXT
+);
+CREATE INDEX idx_beat_journal_status ON beat_journal(status);
+"""
+
+MIGRATIONS: tuple[str, ...] = (V1_CORE, V2_FTS, V3_SCOPES, V4_BEAT_JOURNAL)
 """Ordered schema steps; index ``i`` takes the database to version ``i + 1``."""
 
 LATEST_VERSION = len(MIGRATIONS)

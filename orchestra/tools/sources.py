@@ -93,13 +93,18 @@ class ToolContext:
                 log.warning("tool_source_close_failed", error=str(error))
 
 
-def load_tool_sources(config: Config) -> ToolRegistry:
+def load_tool_sources(config: Config, context: ToolContext | None = None) -> ToolRegistry:
     """Build the registry from every configured source, in order.
+
+    Args:
+        config: the loaded config.
+        context: shared resources to build on (the heartbeat passes its own, so its services
+            and the tools' in-process fallbacks are one instance); closed with the registry.
 
     Raises:
         ToolError: a source cannot be imported, repeats a name, or a required MCP server is down.
     """
-    context = ToolContext(config)
+    context = context or ToolContext(config)
     registry = ToolRegistry(on_close=context.close)
     try:
         for index, source in enumerate(config.tools.sources):

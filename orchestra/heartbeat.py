@@ -1,0 +1,436 @@
+"""The heartbeat: initialize → observe → orient → DECIDE (the root CodeAgent) → act → record.
+
+One :class:`Heartbeat` owns the hierarchy (built once), the services and the journal. A beat is
+journaled as ``running`` before it does anything and ``completed`` with its full record after
+everything it learned is in the store; a beat still ``running`` at the next start was cut short
+(crash, kill) and is marked ``aborted``. DECIDE is the root CodeAgent with the layers; its final
+answer must be a :class:`~orchestra.decision.Decision` (checked, so the agent corrects itself).
+When no language model answers, when the answer stays invalid through the step limit, or when
+the deadline passes, the legacy procedural policy decides and the record says ``fallback: true``
+and why.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import structlog
+from smolagents import Model
+
+from orchestra.actions import ActReport, act
+from orchestra.config import Config
+from orchestra.decision import DECISION_FORMAT, Decision, PlannedAction, check_decision, parse_decision
+from orchestra.hierarchy import ROOT_NAME, CycleResult, Hierarchy
+from orchestra.models import FallbackModel, ModelFactory
+from orchestra.offline import OfflinePolicyModel
+from orchestra.procedural import procedural_decision
+from orchestra.services.surface import CognitiveServices
+from orchestra.tools.sources import ToolContext, load_tool_sources
+from orchestra.trace import ToolCallLog, agent_execution
+
+log = structlog.get_logger(__name__)
+
+SERVICE_TIMEOUT_S = 30.0
+"""Bound on any one service call the heartbeat itself makes."""
+
+
+@dataclass(kw_only=True)
+class BeatResult:
+    """What one beat did; ``to_dict`` is the ``--json`` output and the journal record."""
+
+    beat: int | None
+    status: str
+    """completed, paused."""
+    decision: dict[str, Any] | None = None
+    actions: dict[str, Any] = field(default_factory=dict)
+    tools_used: list[str] = field(default_factory=list)
+    energy: dict[str, int | None] = field(default_factory=dict)
+    layers: list[dict[str, Any]] = field(default_factory=list)
+    fallback: bool = False
+    fallback_reason: str | None = None
+    seconds: float = 0.0
+    narrative: str | None = None
+    observation: dict[str, Any] = field(default_factory=dict)
+    trace: list[dict[str, Any]] = field(default_factory=list)
+    recovered: list[int] = field(default_factory=list)
+    """Beats found cut short (still 'running') and marked aborted at this start."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data, JSON-ready."""
+        return {
+            "beat": self.beat,
+            "status": self.status,
+            "decision": self.decision,
+            "actions": self.actions,
+            "tools_used": self.tools_used,
+            "energy": self.energy,
+            "layers": self.layers,
+            "fallback": self.fallback,
+            "fallback_reason": self.fallback_reason,
+            "seconds": round(self.seconds, 4),
+            "narrative": self.narrative,
+            "observation": self.observation,
+            "recovered": self.recovered,
+            "trace": self.trace,
+        }
+
+
+class Heartbeat:
+    """Runs beats against one config: agents, tools and store are built once and reused."""
+
+    def __init__(self, config: Config, *, model_factory: ModelFactory | None = None) -> None:
+        """Build the hierarchy and open the services; recover beats a crash left running.
+
+        Args:
+            config: a loaded config (its ``heartbeat`` section sets deadline and energy rule).
+            model_factory: overrides the models (tests script them).
+        """
+        self.config = config
+        self.context = ToolContext(config)
+        self.services: CognitiveServices = self.context.services()
+        self.tool_log = ToolCallLog()
+        registry = load_tool_sources(config, context=self.context)
+        try:
+            self.hierarchy = Hierarchy(
+                config,
+                model_factory=model_factory,
+                registry=registry,
+                tool_log=self.tool_log,
+                root_checks=[check_decision],
+            )
+        except BaseException:
+            registry.close()
+            raise
+        self.registry = registry
+        self._decider = ThreadPoolExecutor(max_workers=1, thread_name_prefix="orchestra-decide")
+        self._pending: Future[CycleResult] | None = None
+        self._recovered = self._recover()
+
+    # ------------------------------------------------------------------------------ helpers
+
+    def _run(self, coroutine: Any) -> Any:
+        return self.context.loop().run(coroutine, SERVICE_TIMEOUT_S, what="heartbeat service call")
+
+    def _recover(self) -> list[int]:
+        """Mark beats left 'running' by a crash as aborted; their writes stay, nothing is redone."""
+        with self.services.store.transaction() as conn:
+            rows = conn.execute("SELECT beat FROM beat_journal WHERE status = 'running'").fetchall()
+            conn.execute(
+                "UPDATE beat_journal SET status = 'aborted', finished_at = ?, "
+                "note = 'interrupted before it finished; found at the next start' WHERE status = 'running'",
+                (time.time(),),
+            )
+        aborted = [int(row[0]) for row in rows]
+        if aborted:
+            log.warning("heartbeat_recovered", aborted_beats=aborted)
+        return aborted
+
+    # ------------------------------------------------------------------------------ the beat
+
+    def beat(self) -> BeatResult:
+        """Run one beat through all six phases and return what it did."""
+        started = time.monotonic()
+        # 1. initialize
+        if self._run(self.services.heartbeat.is_paused()):
+            status = self._run(self.services.get_heartbeat_status())
+            return BeatResult(beat=None, status="paused", fallback_reason=status.get("pause_reason"))
+        wall_start = time.time()
+        with self.services.store.transaction() as conn:
+            cursor = conn.execute(
+                "INSERT INTO beat_journal(status, started_at) VALUES ('running', ?)", (wall_start,)
+            )
+            beat = int(cursor.lastrowid or 0)
+        energy_now = self._run(self.services.energy.regenerate())
+        self.tool_log.clear()
+        # 2. observe
+        observation = self._observe(beat, energy_now)
+        # 3. orient
+        orientation = self._orient(observation)
+        # 4. decide
+        decision, fallback_reason, cycle = self._decide(beat, observation, orientation, energy_now)
+        # 5. act
+        report: ActReport = self._run(
+            act(self.services, decision, beat=beat, rest_below=self.config.heartbeat.rest_below)
+        )
+        # 6. record
+        result = BeatResult(
+            beat=beat,
+            status="completed",
+            decision=decision.model_dump(),
+            actions=report.to_dict(),
+            tools_used=sorted({record.tool for record in self.tool_log.records()}),
+            energy={
+                "before": report.energy_before,
+                "after": report.energy_after,
+                "regenerated_to": energy_now,
+            },
+            layers=[layer.to_dict() for layer in cycle.layers] if cycle else [],
+            fallback=fallback_reason is not None,
+            fallback_reason=fallback_reason,
+            observation=observation,
+            trace=self._trace(cycle),
+            recovered=self._recovered,
+        )
+        self._recovered = []
+        result.narrative = _narrative(beat, decision, report, fallback_reason)
+        result.seconds = time.monotonic() - started
+        self._record(result, wall_start, report)
+        return result
+
+    def _observe(self, beat: int, energy: int) -> dict[str, Any]:
+        services = self.services
+        counts = self._run(services.goals.counts())
+        recent = self._run(services.memory.recent(24.0, 100))
+        last_user = services.store.query_one(
+            "SELECT max(coalesce(ended_at, started_at)) FROM journey_sessions"
+        )
+        since_user = time.time() - float(last_user[0]) if last_user and last_user[0] else None
+        snapshot: dict[str, Any] = {
+            "beat": beat,
+            "time": datetime.now(UTC).isoformat(timespec="seconds"),
+            "energy": energy,
+            "goal_counts": counts,
+            "memories_last_24h": len(recent),
+            "user_present": since_user is not None and since_user < 15 * 60,
+            "seconds_since_user": round(since_user) if since_user is not None else None,
+        }
+        predictions = []
+        limit = self.config.heartbeat.predicting_models
+        if limit:
+            listed = self._run(services.list_mental_models(limit=50))["models"]
+            usable = [model for model in listed if model["status"] != "deprecated"][:limit]
+            for model in usable:
+                try:
+                    predictions.append(
+                        self._run(services.generate_prediction(model["model_id"], {"snapshot": snapshot}))
+                    )
+                except Exception as error:  # one model's failure must not stop the beat
+                    log.info("prediction_failed", model=model.get("model_id"), error=str(error))
+        snapshot["predictions"] = len(predictions)
+        return snapshot
+
+    def _orient(self, observation: dict[str, Any]) -> dict[str, Any]:
+        services = self.services
+        goals = self._run(services.list_goals(limit=10))
+        resolved = []
+        for prediction in self._run(
+            services.mental_models.pending_predictions(self.config.heartbeat.resolve_predictions)
+        ):
+            error = _prediction_error(prediction, observation)
+            try:
+                resolved.append(
+                    self._run(
+                        services.mental_models.resolve_prediction(
+                            prediction["prediction_id"], observation, error
+                        )
+                    )
+                )
+            except Exception as failure:
+                log.info(
+                    "prediction_not_resolved", prediction=prediction.get("prediction_id"), error=str(failure)
+                )
+        recent = self._run(services.memory.recent(24.0, 10))
+        identity = services.store.query(
+            "SELECT content FROM memories WHERE json_extract(metadata, '$.identity') = 1 "
+            "ORDER BY importance DESC, created_at DESC LIMIT 5"
+        )
+        last = services.store.query_one("SELECT narrative FROM heartbeats ORDER BY seq DESC LIMIT 1")
+        return {
+            "goals": goals,
+            "resolved_predictions": len(resolved),
+            "recent_memories": [memory["content"] for memory in recent],
+            "identity_memories": [row[0] for row in identity],
+            "last_narrative": last[0] if last else None,
+        }
+
+    # ------------------------------------------------------------------------------ decide
+
+    def _decide(
+        self, beat: int, observation: dict[str, Any], orientation: dict[str, Any], energy: int
+    ) -> tuple[Decision, str | None, CycleResult | None]:
+        if energy < self.config.heartbeat.rest_below:
+            rest = Decision(
+                reasoning=f"Energy {energy} is below {self.config.heartbeat.rest_below}: resting this beat.",
+                emotional_state=0.0,
+                confidence=1.0,
+                actions=[PlannedAction(action="rest", reason="energy too low")],
+            )
+            return rest, None, None
+        if self._pending is not None and not self._pending.done():
+            reason = "the previous beat's decision is still running past its deadline"
+            return self._fallback(reason), reason, None
+        task = _decide_task(
+            observation, orientation, self.services, energy, self.config.heartbeat.instructions
+        )
+        answers_before = _answers(self.hierarchy.root.model)
+        future = self._decider.submit(self.hierarchy.run, task)
+        self._pending = future
+        deadline = self.config.heartbeat.deadline_s
+        try:
+            cycle = future.result(timeout=deadline)
+        except FutureTimeout:
+            self.hierarchy.root.interrupt()
+            for agent in self.hierarchy.layers.values():
+                agent.interrupt()
+            reason = f"DECIDE passed its {deadline:g}s deadline; the root was interrupted"
+            return self._fallback(reason), reason, None
+        if _only_offline_answered(self.hierarchy.root.model, answers_before):
+            reason = "no language model answered " + _model_failures(self.hierarchy.root.model)
+        elif not cycle.ok:
+            reason = f"the root failed: {cycle.error}"
+        else:
+            try:
+                return parse_decision(cycle.answer), None, cycle
+            except ValueError as invalid:
+                reason = f"the root's answer was not a valid decision: {invalid}"
+        return self._fallback(reason), reason, cycle
+
+    def _fallback(self, reason: str) -> Decision:
+        log.warning("decide_fallback", reason=reason)
+        decision: Decision = self._run(procedural_decision(self.services, reason=reason))
+        return decision
+
+    # ------------------------------------------------------------------------------ record
+
+    def _trace(self, cycle: CycleResult | None) -> list[dict[str, Any]]:
+        if cycle is None:
+            return []
+        executions = [
+            agent_execution(
+                self.hierarchy.root, name=ROOT_NAME, log=self.tool_log, ok=cycle.ok, error=cycle.error
+            )
+        ]
+        for layer in cycle.layers:
+            agent = self.hierarchy.layers[layer.layer]
+            executions.append(
+                agent_execution(agent, name=layer.layer, log=self.tool_log, ok=layer.ok, error=layer.error)
+            )
+        return [execution.to_dict() for execution in executions]
+
+    def _record(self, result: BeatResult, wall_start: float, report: ActReport) -> None:
+        services = self.services
+        executed = [outcome.to_dict() for outcome in report.executed]
+        self._run(
+            services.heartbeat.record_beat(
+                started_at=wall_start,
+                finished_at=time.time(),
+                energy_before=report.energy_before,
+                energy_after=report.energy_after,
+                actions=executed,
+                narrative=result.narrative,
+            )
+        )
+        self._run(
+            services.create_memory(
+                result.narrative or "",
+                memory_type="episodic",
+                importance=0.3,
+                metadata={"kind": "heartbeat", "beat": result.beat, "fallback": result.fallback},
+            )
+        )
+        for goal_id in report.touched_goal_ids:
+            try:
+                self._run(
+                    services.update_goal(goal_id, "add_progress", note=f"touched by beat {result.beat}")
+                )
+            except Exception as error:
+                log.info("goal_touch_failed", goal=goal_id, error=str(error))
+        with services.store.transaction() as conn:
+            conn.execute(
+                "UPDATE beat_journal SET status = 'completed', finished_at = ?, record = ? WHERE beat = ?",
+                (time.time(), json.dumps(result.to_dict(), default=str), result.beat),
+            )
+
+    def close(self) -> None:
+        """Stop the decide thread, agents, tool sources and services."""
+        self._decider.shutdown(wait=False, cancel_futures=True)
+        self.hierarchy.close()
+        self.registry.close()
+
+    def __enter__(self) -> Heartbeat:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _decide_task(
+    observation: dict[str, Any],
+    orientation: dict[str, Any],
+    services: CognitiveServices,
+    energy: int,
+    instructions: str | None,
+) -> str:
+    from orchestra.services.energy import ACTION_COSTS
+
+    costs = ", ".join(f"{action}={cost}" for action, cost in ACTION_COSTS.items())
+    parts = [
+        "Heartbeat: decide what this mind does now.",
+        f"Observation: {json.dumps(observation, default=str)}",
+        f"Goals: {json.dumps(orientation['goals'], default=str)[:3000]}",
+        f"Recent memories: {json.dumps(orientation['recent_memories'])[:2000]}",
+        f"Identity: {json.dumps(orientation['identity_memories'])[:1000]}",
+        f"Last beat: {orientation['last_narrative'] or '(none)'}",
+        f"Energy: {energy}. Action costs: {costs}.",
+        DECISION_FORMAT,
+    ]
+    if instructions:
+        parts.append(instructions)
+    return "\n\n".join(parts)
+
+
+def _prediction_error(prediction: dict[str, Any], observation: dict[str, Any]) -> float:
+    """How far the observed snapshot is from the one the prediction was made on (0..1).
+
+    Each numeric field the two snapshots share contributes its relative change; a prediction
+    made on an identical world has error 0.
+    """
+    made_on = (prediction.get("context") or {}).get("snapshot") or {}
+    diffs = []
+    for key, value in observation.items():
+        before = made_on.get(key)
+        if isinstance(value, int | float) and isinstance(before, int | float) and key not in ("beat",):
+            scale = max(abs(value), abs(before), 1.0)
+            diffs.append(min(1.0, abs(value - before) / scale))
+    return round(sum(diffs) / len(diffs), 4) if diffs else 0.5
+
+
+def _answers(model: Model) -> dict[str, int]:
+    return dict(model.answered_by) if isinstance(model, FallbackModel) else {}
+
+
+def _only_offline_answered(model: Model, before: dict[str, int]) -> bool:
+    """True when every answer in this run came from the offline policy (no language model)."""
+    if isinstance(model, OfflinePolicyModel):
+        return True
+    if not isinstance(model, FallbackModel):
+        return False
+    offline = {health.name for health, link in model.chain if isinstance(link, OfflinePolicyModel)}
+    new = {name: count - before.get(name, 0) for name, count in model.answered_by.items()}
+    used = {name for name, count in new.items() if count > 0}
+    return bool(used) and used <= offline
+
+
+def _model_failures(model: Model) -> str:
+    if not isinstance(model, FallbackModel):
+        return "(the offline policy cannot write decisions)"
+    failures = [f"{health.name}: {health.last_error}" for health, _ in model.chain if health.last_error]
+    return f"({'; '.join(failures)})" if failures else "(the offline policy cannot write decisions)"
+
+
+def _narrative(beat: int, decision: Decision, report: ActReport, fallback_reason: str | None) -> str:
+    done = ", ".join(outcome.action for outcome in report.executed) or "nothing"
+    skipped = ", ".join(f"{outcome.action} ({outcome.reason})" for outcome in report.skipped)
+    text = f"Beat {beat}: {decision.reasoning.strip()[:300]} Did: {done}."
+    if skipped:
+        text += f" Skipped: {skipped}."
+    text += f" Energy {report.energy_before} -> {report.energy_after}."
+    if fallback_reason:
+        text += f" Decided by the procedural fallback because {fallback_reason}."
+    return text
