@@ -208,21 +208,15 @@ def _print_beat(data: dict[str, Any]) -> None:
 
 
 def _serve_mcp(args: argparse.Namespace) -> int:
-    from orchestra.config import load_config
-    from orchestra.mcp_server import serve
-    from orchestra.services.settings import ServicesSettings
+    from orchestra.mcp_server import serve_options
 
-    config = load_config(args.config) if args.config else None
-    settings = config.services if config else ServicesSettings()
-    if args.store:
-        settings = settings.model_copy(update={"store_path": args.store})
-    serve(
+    serve_options(
         args.transport,
-        settings=settings,
+        config_path=args.config,
+        store=args.store,
         host=args.host,
         port=args.port,
         log_level=args.log_level,
-        heartbeat_config=config,
     )
     return 0
 

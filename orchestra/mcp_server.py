@@ -219,19 +219,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     configure_logging("console", args.log_level)
     try:
-        settings = _settings(args.config, args.store)
-        heartbeat_config = None
-        if args.config:
-            from orchestra.config import load_config
-
-            heartbeat_config = load_config(args.config)
-        serve(
+        serve_options(
             args.transport,
-            settings=settings,
+            config_path=args.config,
+            store=args.store,
             host=args.host,
             port=args.port,
             log_level=args.log_level,
-            heartbeat_config=heartbeat_config,
         )
     except OrchestraError as error:
         print(f"orchestra.mcp_server: error: {error}", file=sys.stderr)
@@ -446,17 +440,27 @@ def _url(host: str, port: int) -> str:
 # ------------------------------------------------------------------------------------- CLI
 
 
-def _settings(config: str | None, store: str | None) -> ServicesSettings:
-    """The services section of ``config`` (or the defaults), with ``store`` overriding the path."""
-    if config:
-        from orchestra.config import load_config
+def serve_options(
+    transport: Transport,
+    *,
+    config_path: str | None,
+    store: str | None,
+    host: str = "127.0.0.1",
+    port: int = 8765,
+    log_level: str = "warning",
+) -> None:
+    """:func:`serve` from command-line options: ``config_path``'s services (and heartbeat), ``store`` on top.
 
-        settings = load_config(config).services
-    else:
-        settings = ServicesSettings()
+    Raises:
+        ConfigError: the config file is invalid.
+    """
+    from orchestra.config import load_config
+
+    config = load_config(config_path) if config_path else None
+    settings = config.services if config else ServicesSettings()
     if store:
         settings = settings.model_copy(update={"store_path": store})
-    return settings
+    serve(transport, settings=settings, host=host, port=port, log_level=log_level, heartbeat_config=config)
 
 
 def _parser() -> argparse.ArgumentParser:
