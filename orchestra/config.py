@@ -229,6 +229,15 @@ class AgentsConfig(StrictModel):
     max_parallel_layers: int | None = Field(
         None, ge=1, description="Layers run at once within a generation; null means all of them."
     )
+    layer_prompts: Literal["default", "compact"] = Field(
+        "default",
+        description="Layer agents' system prompt: smolagents' own, or compact (no worked examples).",
+    )
+    prefetch_upstream: bool = Field(
+        False,
+        description="At the start of a cycle, run the layers upstream of the DAG's sinks while the root's "
+        "first model call is in flight (same work, earlier; use when the root always consults the layers).",
+    )
 
 
 class HeartbeatConfig(StrictModel):

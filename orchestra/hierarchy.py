@@ -24,6 +24,7 @@ from orchestra.dispatch import Dispatcher, LayerResult
 from orchestra.errors import ConfigError, LayerFailedError, describe
 from orchestra.graph import LayerGraph
 from orchestra.models import AgentSpec, ModelFactory, ProfileModelFactory
+from orchestra.prompts import code_agent_templates
 from orchestra.tools import ToolRegistry, load_tool_sources
 from orchestra.trace import ToolCallLog, traced
 
@@ -32,7 +33,30 @@ log = structlog.get_logger(__name__)
 ROOT_NAME = "consciousness"
 
 
-class _LayerAgentMixin:
+class _CachedPromptMixin:
+    """Render the system prompt once per tool set, not on every run (smolagents re-renders Jinja)."""
+
+    _prompt_key: tuple[Any, ...] | None = None
+    _prompt_text: str = ""
+
+    def initialize_system_prompt(self) -> str:
+        key = (
+            tuple(getattr(self, "tools", {}).items()),
+            tuple(getattr(self, "managed_agents", {}).items()),
+            getattr(self, "instructions", None),
+            id(getattr(self, "prompt_templates", None)),
+        )
+        if key != self._prompt_key:
+            self._prompt_text = super().initialize_system_prompt()  # type: ignore[misc]
+            self._prompt_key = key
+        return self._prompt_text
+
+
+class RootCodeAgent(_CachedPromptMixin, CodeAgent):
+    """The root manager: a CodeAgent whose rendered system prompt is cached."""
+
+
+class _LayerAgentMixin(_CachedPromptMixin):
     """Routes manager calls through the dispatcher and turns the step limit into a failure."""
 
     dispatcher: Dispatcher | None = None
@@ -175,7 +199,7 @@ class Hierarchy:
             layers=tuple(self.graph.sinks()),
         )
         root_defaults = layer_defaults(ROOT_NAME)
-        self.root = CodeAgent(
+        self.root = RootCodeAgent(
             tools=root_tools,
             model=make_model(root_spec),
             managed_agents=list(self.layers.values()),
@@ -223,6 +247,7 @@ class Hierarchy:
             return LayerToolCallingAgent(**common)
         return LayerCodeAgent(
             **common,
+            prompt_templates=code_agent_templates(self.config.agents.layer_prompts),
             additional_authorized_imports=list(self.config.agents.authorized_imports),
             executor_kwargs={"timeout_seconds": self.config.agents.executor_timeout_s},
         )
@@ -240,6 +265,8 @@ class Hierarchy:
         """Run one cycle: the root works on ``task``, calling layers through the DAG."""
         started = time.monotonic()
         self.dispatcher.begin_cycle(task)
+        if self.config.agents.prefetch_upstream:
+            self.dispatcher.prefetch(self.graph.sinks())
         answer: Any = None
         error: str | None = None
         try:

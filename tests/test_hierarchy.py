@@ -262,3 +262,62 @@ class TestDispatch:
         assert [layer.layer for layer in result.layers] == ["perceptual", "conceptual", "critic"]
         assert result.layers[-1].steps == 2
         assert result.input_tokens > 0 and result.output_tokens > 0
+
+
+class TestLevers:
+    """Speed levers change when work happens and how long prompts are, never what is done."""
+
+    def test_compact_layer_prompts_keep_tools_and_instructions(self) -> None:
+        body = "layers:\n  perceptual: {tools: [count_words], instructions: 'Look for PATTERN-MARKER.'}\n"
+        with build_hierarchy(load(body), model_factory=ScriptedFactory({})) as default:
+            long_prompt = default.layers["perceptual"].system_prompt
+        compact_config = load(body + "agents: {layer_prompts: compact}\n")
+        with build_hierarchy(compact_config, model_factory=ScriptedFactory({})) as compact:
+            short_prompt = compact.layers["perceptual"].system_prompt
+        assert len(short_prompt) < len(long_prompt) / 2
+        for needed in (
+            "def count_words(text: string) -> integer",
+            "PATTERN-MARKER",
+            "final_answer",
+            "<code>",
+        ):
+            assert needed in short_prompt
+
+    def test_system_prompt_is_rendered_once_per_tool_set(self) -> None:
+        with build_hierarchy(load(ALL_LAYERS + DAG), model_factory=ScriptedFactory({})) as hierarchy:
+            first = hierarchy.root.system_prompt
+            assert hierarchy.root.system_prompt is first
+            layer = hierarchy.layers["perceptual"]
+            before = layer.system_prompt
+            layer.tools["extra"] = fixture_tools.count_words
+            assert layer.system_prompt is not before
+
+    def test_prefetch_runs_the_sweep_before_the_root_asks(self) -> None:
+        gate = threading.Event()
+
+        def root_waits(messages: list[dict[str, Any]]) -> str:
+            gate.wait(5)
+            return code("print(metacognitive(task='Assess.'))")
+
+        def mark(name: str) -> Any:
+            def reply(messages: list[dict[str, Any]]) -> str:
+                if name == "abstract":
+                    gate.set()
+                return final(f"{name} done")
+
+            return reply
+
+        factory = ScriptedFactory(
+            {
+                "consciousness": [root_waits, final("ok")],
+                **{name: [mark(name)] for name in FIVE},
+            }
+        )
+        config = load(ALL_LAYERS + DAG + "agents: {prefetch_upstream: true}\n")
+        with build_hierarchy(config, model_factory=factory) as hierarchy:
+            result = hierarchy.run("Go.")
+        assert result.ok
+        assert gate.is_set(), "upstream layers ran while the root's first call was in flight"
+        by_name = {layer.layer: layer for layer in result.layers}
+        assert by_name["metacognitive"].requested_by == "root"
+        assert all(factory.models[name].call_count == 1 for name in FIVE)

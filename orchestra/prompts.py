@@ -1,0 +1,67 @@
+"""Prompt templates for the agents: smolagents' own, or a compact variant for layer agents.
+
+smolagents' CodeAgent system prompt spends about 2,000 tokens on worked examples before the
+tool list; a layer agent that takes one or two steps pays for them on every call. The compact
+variant keeps everything the agent needs to act (the Thought/code format, its tools with their
+signatures, its team, the rules that prevent errors, the instructions) and drops the examples.
+Only ``system_prompt`` and the managed-agent wrapper change; planning and final-answer
+templates stay smolagents' own.
+"""
+
+from __future__ import annotations
+
+import importlib.resources
+from copy import deepcopy
+from functools import cache
+from typing import Any, Literal
+
+import yaml
+
+PromptStyle = Literal["default", "compact"]
+
+COMPACT_SYSTEM_PROMPT = """You solve tasks by writing Python code, one step at a time.
+Each step: a line 'Thought: ...', then code between {{code_block_opening_tag}} and \
+{{code_block_closing_tag}}. Use print() for what you need next; it comes back as 'Observation:'. \
+Variables and imports persist between steps. End with final_answer(answer).
+
+Your tools are Python functions:
+{{code_block_opening_tag}}
+{%- for tool in tools.values() %}
+{{ tool.to_code_prompt() }}
+{% endfor %}
+{{code_block_closing_tag}}
+{%- if managed_agents and managed_agents.values() | list %}
+Team members you can call like functions, with the task as a string:
+{{code_block_opening_tag}}
+{%- for agent in managed_agents.values() %}
+def {{ agent.name }}(task: str) -> str:
+    \"\"\"{{ agent.description }}\"\"\"
+{% endfor %}
+{{code_block_closing_tag}}
+{%- endif %}
+Rules: call tools with keyword arguments; use only variables you defined; never name a variable \
+like a tool; tools with a JSON output schema return dicts you can index directly; import only \
+from {{authorized_imports}}.
+{%- if custom_instructions %}
+{{custom_instructions}}
+{%- endif %}"""
+
+COMPACT_MANAGED_TASK = """You are '{{name}}'. Task from your manager:
+{{task}}
+Answer with final_answer(report): a concise report of what you found, with its evidence."""
+
+
+@cache
+def _default_code_templates() -> dict[str, Any]:
+    text = importlib.resources.files("smolagents.prompts").joinpath("code_agent.yaml").read_text()
+    templates: dict[str, Any] = yaml.safe_load(text)
+    return templates
+
+
+def code_agent_templates(style: PromptStyle) -> dict[str, Any]:
+    """Prompt templates for a CodeAgent in ``style`` (a fresh copy the caller may keep)."""
+    templates = deepcopy(_default_code_templates())
+    if style == "compact":
+        templates["system_prompt"] = COMPACT_SYSTEM_PROMPT
+        templates["managed_agent"]["task"] = COMPACT_MANAGED_TASK
+    return templates
