@@ -233,6 +233,9 @@ class AgentsConfig(StrictModel):
         "default",
         description="Layer agents' system prompt: smolagents' own, or compact (no worked examples).",
     )
+    root_prompt: Literal["default", "compact"] = Field(
+        "default", description="The root's system prompt: smolagents' own, or compact (no worked examples)."
+    )
     prefetch_upstream: bool = Field(
         False,
         description="At the start of a cycle, run the layers upstream of the DAG's sinks while the root's "

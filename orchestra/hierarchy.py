@@ -201,6 +201,7 @@ class Hierarchy:
         root_defaults = layer_defaults(ROOT_NAME)
         self.root = RootCodeAgent(
             tools=root_tools,
+            prompt_templates=code_agent_templates(config.agents.root_prompt),
             model=make_model(root_spec),
             managed_agents=list(self.layers.values()),
             max_steps=config.root.max_steps,
