@@ -149,9 +149,9 @@ class Heartbeat:
         energy_now = self._run(self.services.energy.regenerate())
         self.tool_log.clear()
         # 2. observe
-        observation = self._observe(beat, energy_now)
+        observation, recent = self._observe(beat, energy_now)
         # 3. orient
-        orientation = self._orient(observation)
+        orientation = self._orient(observation, recent)
         # 4. decide
         decision, fallback_reason, cycle = self._decide(beat, observation, orientation, energy_now)
         # 5. act
@@ -183,7 +183,8 @@ class Heartbeat:
         self._record(result, wall_start, report)
         return result
 
-    def _observe(self, beat: int, energy: int) -> dict[str, Any]:
+    def _observe(self, beat: int, energy: int) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        """The snapshot, and the last 24 h of memories (newest first) that ORIENT reuses."""
         services = self.services
         counts = self._run(services.goals.counts())
         recent = self._run(services.memory.recent(24.0, 100))
@@ -213,9 +214,9 @@ class Heartbeat:
                 except Exception as error:  # one model's failure must not stop the beat
                     log.info("prediction_failed", model=model.get("model_id"), error=str(error))
         snapshot["predictions"] = len(predictions)
-        return snapshot
+        return snapshot, recent
 
-    def _orient(self, observation: dict[str, Any]) -> dict[str, Any]:
+    def _orient(self, observation: dict[str, Any], recent: list[dict[str, Any]]) -> dict[str, Any]:
         services = self.services
         goals = self._run(services.list_goals(limit=10))
         resolved = []
@@ -235,7 +236,6 @@ class Heartbeat:
                 log.info(
                     "prediction_not_resolved", prediction=prediction.get("prediction_id"), error=str(failure)
                 )
-        recent = self._run(services.memory.recent(24.0, 10))
         identity = services.store.query(
             "SELECT content FROM memories WHERE json_extract(metadata, '$.identity') = 1 "
             "ORDER BY importance DESC, created_at DESC LIMIT 5"
@@ -244,7 +244,7 @@ class Heartbeat:
         return {
             "goals": goals,
             "resolved_predictions": len(resolved),
-            "recent_memories": [memory["content"] for memory in recent],
+            "recent_memories": [memory["content"] for memory in recent[:10]],
             "identity_memories": [row[0] for row in identity],
             "last_narrative": last[0] if last else None,
         }

@@ -15,7 +15,7 @@ import os
 import threading
 from collections.abc import Callable, Iterable
 from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import structlog
 from smolagents import Tool
@@ -166,12 +166,3 @@ def _mcp_tools(source: McpToolSource, context: ToolContext, key_path: str, where
         log.warning("mcp_using_in_process_tools", server=config.label, tools=len(known))
         return [BridgedTool(local_tools()[name], connection, local_tools()[name]) for name in known]
     return [BridgedTool(tool, connection, local_tools().get(tool.name)) for tool in remote]
-
-
-def describe_sources(registry: ToolRegistry) -> dict[str, Any]:
-    """Tool count per source, for ``orchestra validate``."""
-    counts: dict[str, int] = {}
-    for name in registry.names():
-        origin = registry.origin(name)
-        counts[origin] = counts.get(origin, 0) + 1
-    return counts
