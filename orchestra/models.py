@@ -10,6 +10,7 @@ because the Router's retry sleeps follow the server's Retry-After, which can exc
 
 from __future__ import annotations
 
+import math
 import random
 import threading
 import time
@@ -133,8 +134,10 @@ def is_retryable(error: BaseException) -> bool:
 class DeadlineRetrying:
     """Retry transient failures with capped exponential backoff, never past a total deadline.
 
-    Each attempt gets ``timeout=min(per_call_s, time left)``, so one generate call cannot
-    outlive ``total_s`` by more than the transport's connect slack.
+    Each attempt gets ``per_call_s``, or the whole seconds left when fewer remain (at least one),
+    so one generate call cannot outlive ``total_s`` by more than a second plus the transport's
+    connect slack. Whole seconds, because litellm caches its HTTP clients by timeout: a timeout
+    that changed on every call built a new client, and a new connection, on every call.
     """
 
     max_retries: int
@@ -151,7 +154,7 @@ class DeadlineRetrying:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise ModelError(f"model call exceeded its total time budget of {self.total_s:g}s")
-            kwargs["timeout"] = min(self.per_call_s, remaining)
+            kwargs["timeout"] = attempt_timeout(self.per_call_s, remaining)
             try:
                 return fn(*args, **kwargs)
             except Exception as error:
@@ -164,6 +167,21 @@ class DeadlineRetrying:
                 attempt += 1
                 log.info("model_retry", attempt=attempt, wait_s=round(wait, 2), error=type(error).__name__)
                 self.sleep(wait)
+
+
+def attempt_timeout(per_call_s: float, remaining_s: float) -> float:
+    """The timeout of one attempt: ``per_call_s``, else the whole seconds left (at least one).
+
+    Args:
+        per_call_s: The profile's per-call timeout.
+        remaining_s: Seconds left of the total budget (positive).
+
+    Returns:
+        A timeout drawn from at most ``ceil(per_call_s) + 1`` distinct values.
+    """
+    if remaining_s >= per_call_s:
+        return per_call_s
+    return float(max(1, math.floor(remaining_s)))
 
 
 def _retry_after(error: BaseException) -> float | None:

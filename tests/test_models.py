@@ -19,6 +19,7 @@ from orchestra.models import (
     ProfileHealth,
     ProfileLiteLLMModel,
     ProfileModelFactory,
+    attempt_timeout,
 )
 from orchestra.scripted import FunctionModel, ScriptedModel
 from tests.helpers import code, final
@@ -42,6 +43,20 @@ class TestLiteLLMPath:
         assert message.token_usage is not None
         assert message.token_usage.input_tokens == sent.prompt_tokens
         assert message.token_usage.output_tokens == sent.completion_tokens
+
+    def test_repeated_calls_reuse_one_http_client(self) -> None:
+        import litellm
+
+        cache = litellm.in_memory_llm_clients_cache.cache_dict
+        with ModelServer(["one", "two", "three", "four"]) as server:
+            budget = {"timeout_s": 30, "total_timeout_s": 20}  # every attempt is bounded by time left
+            model = ProfileLiteLLMModel(profile(server, api_key="reuse-key", **budget))
+            model.generate(HELLO)
+            clients = len(cache)
+            for _ in range(3):
+                time.sleep(0.01)  # the time left of the budget differs on every call
+                model.generate(HELLO)
+            assert len(cache) == clients
 
     def test_rate_limit_is_retried_within_budget(self) -> None:
         with ModelServer(["after retry"]) as server:
@@ -109,6 +124,12 @@ class TestDeadlineRetrying:
             retry(always_rate_limited)
         assert len(calls) == 3
         assert all(timeout <= 5 for timeout in calls)
+
+    def test_attempt_timeouts_are_whole_seconds_within_the_budget(self) -> None:
+        assert attempt_timeout(30.0, 100.0) == 30.0
+        assert attempt_timeout(30.0, 12.7) == 12.0
+        assert attempt_timeout(30.0, 0.4) == 1.0
+        assert {attempt_timeout(5.0, 5.0 - i / 100) for i in range(500)} <= {1.0, 2.0, 3.0, 4.0, 5.0}
 
     def test_does_not_retry_bad_requests(self) -> None:
         calls = 0
