@@ -10,9 +10,27 @@ tools, framework overhead). From the measured p95 under a profile with base ``b`
 
 Jitter scales ``base`` too (by at most ±jitter), which this ignores; the result is an estimate of
 how slow a provider's fixed per-request latency may be before the scenario misses the limit.
+
+When ``independent`` alone exceeds the limit (prefill and decode on the critical path take longer than
+5 s whatever the provider's fixed latency), no base fits: the budget is None and the report gives the
+shortfall ``independent - limit`` instead, which still ranks the scenarios by how close they come.
 """
 
 from __future__ import annotations
+
+
+def base_independent_s(p95_s: float, critical_calls: int, base_s: float) -> float:
+    """The part of the p95 that does not depend on ``base``: ``p95 - k * base``.
+
+    Args:
+        p95_s: Measured p95 wall time of a cycle, in seconds.
+        critical_calls: ``k``, model calls on the critical path.
+        base_s: The ``base`` of the profile the p95 was measured under.
+
+    Returns:
+        Seconds of prefill, decode, tools and overhead along the critical path.
+    """
+    return p95_s - critical_calls * base_s
 
 
 def budget_base_s(p95_s: float, critical_calls: int, base_s: float, limit_s: float = 5.0) -> float | None:
@@ -32,7 +50,7 @@ def budget_base_s(p95_s: float, critical_calls: int, base_s: float, limit_s: flo
     """
     if critical_calls <= 0:
         raise ValueError(f"critical_calls must be > 0, got {critical_calls}")
-    independent = p95_s - critical_calls * base_s
+    independent = base_independent_s(p95_s, critical_calls, base_s)
     if independent > limit_s:
         return None
     return (limit_s - independent) / critical_calls

@@ -19,12 +19,15 @@ METHOD = (
     "litellm) and its own seeded store. Wall time is measured around the root's run. Model time is the "
     "length of the union of the cycle's request intervals as the server recorded them (concurrent layer "
     "calls overlap and count once); tool time is measured by wrapping every tool's forward; overhead = "
-    "wall - |model intervals U tool intervals| (client-side HTTP work, prompt building, parsing, code "
+    "wall - |model intervals U tool intervals|, split into the model client stack (time inside the "
+    "models' generate calls but outside the server's intervals: smolagents' message building, litellm, "
+    "the OpenAI SDK, httpx) and the framework (the rest: agent steps, prompt building, parsing, code "
     "execution, dispatch). Tokens are the server's usage counts. Budget: with k the model calls on the "
     "critical path (largest set of non-overlapping requests: concurrent calls of a DAG generation count "
     "once), p95 - k * base is the base-independent part, and the budget is the base at which p95 reaches "
-    "5 s: (5 - (p95 - k * base)) / k. Cost at gpt-5-nano list prices ($0.05 / $0.40 per million "
-    "input / output tokens)."
+    "5 s: (5 - (p95 - k * base)) / k; when p95 - k * base alone exceeds 5 s no base fits, and the "
+    "shortfall (p95 - k * base - 5 s) is given instead. Cost at gpt-5-nano list prices ($0.05 / $0.40 "
+    "per million input / output tokens)."
 )
 
 
@@ -104,12 +107,15 @@ _COLUMNS = (
     ("model crit. s", "critical_path_model_s"),
     ("tools ms", "tool_ms_p50"),
     ("overhead ms p50", "overhead_ms_p50"),
+    ("client ms", "client_ms_p50"),
+    ("framework ms", "framework_ms_p50"),
     ("LLM calls", "llm_calls"),
     ("crit. calls", "critical_path_calls"),
     ("prompt tok", "prompt_tokens"),
     ("compl. tok", "completion_tokens"),
     ("$ / 1k cycles", "cost_per_1000_cycles_usd"),
     ("budget base s", "budget_base_s"),
+    ("shortfall s", "budget_shortfall_s"),
 )
 
 

@@ -4,8 +4,9 @@ Each cycle gets its replies pushed onto the server's per-agent queues just befor
 must consume them all: an agent that took more or fewer steps than scripted fails the run rather
 than being measured. Model time comes from the server's own request records (same clock as the
 wall time, ``time.monotonic()``), tool time from the :class:`ToolTimer`, and overhead is what is
-left of the wall time once the union of both is taken out. Client-side HTTP work (litellm building
-the request, parsing the reply) therefore counts as overhead: it is part of the client stack.
+left of the wall time once the union of both is taken out. Client-side model work (litellm building
+the request, parsing the reply) therefore counts as overhead; the :class:`ModelTimer` splits it out as
+``client_s``, leaving ``framework_s`` for the agents' steps, code execution and dispatch.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from pathlib import Path
 import structlog
 
 from benchmarks.decision.intervals import sequential_count, union_length
+from benchmarks.decision.model_timer import ModelTimer
 from benchmarks.decision.scenarios import RootRun, build_scenario
 from benchmarks.decision.store import seed_store
 from benchmarks.decision.texts import (
@@ -62,6 +64,10 @@ class CycleSample:
     """Tool time not overlapped by any model request (what tools add to the wall time)."""
     overhead_s: float
     """``wall - |model U tools|``: the framework's own time, client HTTP work included."""
+    client_s: float
+    """Part of the overhead spent inside the models' ``generate`` but outside the server's intervals."""
+    framework_s: float
+    """The rest of the overhead: ``wall - |generate U model U tools|``."""
     llm_calls: int
     """Chat-completion requests."""
     critical_calls: int
@@ -138,13 +144,14 @@ def run_scenario(
     with tempfile.TemporaryDirectory(prefix="decision-bench-") as directory:
         store = seed_store(Path(directory) / "store.db")
         with ModelServer(script, profile, seed=seed, model_name="bench") as server:
-            timer = ToolTimer()
+            timer, model_timer = ToolTimer(), ModelTimer()
             built = build_scenario(scenario, api_base=server.base_url, store_path=store, timer=timer)
             try:
-                for index in range(warmup + cycles):
-                    sample = _cycle(built.run, task, server, script, per_cycle, timer)
-                    if index >= warmup:
-                        samples.append(sample)
+                with model_timer.timing():
+                    for index in range(warmup + cycles):
+                        sample = _cycle(built.run, task, server, script, per_cycle, timer, model_timer)
+                        if index >= warmup:
+                            samples.append(sample)
             finally:
                 built.close()
     log.info("scenario_measured", scenario=scenario, profile=profile.name, cycles=len(samples))
@@ -158,15 +165,17 @@ def _cycle(
     script: RoutedScript,
     per_cycle: dict[str, list[str]],
     timer: ToolTimer,
+    model_timer: ModelTimer,
 ) -> CycleSample:
     for marker, replies in per_cycle.items():
         script.queue(marker).push(*replies)
     server.reset_log()
     timer.take()
+    model_timer.take()
     started = time.monotonic()
     result = run(task)
     wall = time.monotonic() - started
-    records, calls = server.requests, timer.take()
+    records, calls, generates = server.requests, timer.take(), model_timer.take()
     left = {marker: script.queue(marker).remaining for marker in per_cycle}
     failed = [record for record in records if record.status != 200]
     if not result.ok or failed or any(left.values()):
@@ -180,12 +189,15 @@ def _cycle(
     tools = [(call.start, call.end) for call in calls]
     model_s = union_length(model)
     covered = union_length(model + tools)
+    covered_by_clients = union_length(model + tools + generates)
     return CycleSample(
         wall_s=wall,
         model_critical_s=model_s,
         tool_s=sum(end - start for start, end in tools),
         tool_critical_s=covered - model_s,
         overhead_s=wall - covered,
+        client_s=covered_by_clients - covered,
+        framework_s=wall - covered_by_clients,
         llm_calls=len(records),
         critical_calls=sequential_count(model),
         prompt_tokens=sum(record.prompt_tokens for record in records),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import statistics
 from typing import Any
 
-from benchmarks.decision.budget import budget_base_s
+from benchmarks.decision.budget import base_independent_s, budget_base_s
 from benchmarks.decision.runner import CycleSample
 from benchmarks.latency import LatencyProfile
 
@@ -63,6 +63,7 @@ def summarize(samples: list[CycleSample], profile: LatencyProfile) -> dict[str, 
     prompt = statistics.fmean(sample.prompt_tokens for sample in samples)
     completion = statistics.fmean(sample.completion_tokens for sample in samples)
     budget = budget_base_s(p95, critical_calls, profile.base_s, BUDGET_LIMIT_S)
+    independent = base_independent_s(p95, critical_calls, profile.base_s)
     ratio = [sample.wall_s / sample.model_critical_s - 1 for sample in samples if sample.model_critical_s > 0]
     return {
         "cycles": len(samples),
@@ -71,6 +72,8 @@ def summarize(samples: list[CycleSample], profile: LatencyProfile) -> dict[str, 
         "mean_s": round(statistics.fmean(wall), 3),
         "overhead_ms_p50": round(percentile(overhead, 0.5) * 1000, 1),
         "overhead_ms_p95": round(percentile(overhead, 0.95) * 1000, 1),
+        "client_ms_p50": round(percentile([s.client_s for s in samples], 0.5) * 1000, 1),
+        "framework_ms_p50": round(percentile([s.framework_s for s in samples], 0.5) * 1000, 1),
         "critical_path_model_s": round(percentile([s.model_critical_s for s in samples], 0.5), 3),
         "tool_ms_p50": round(percentile([s.tool_s for s in samples], 0.5) * 1000, 1),
         "tool_critical_ms_p50": round(percentile([s.tool_critical_s for s in samples], 0.5) * 1000, 1),
@@ -79,6 +82,8 @@ def summarize(samples: list[CycleSample], profile: LatencyProfile) -> dict[str, 
             "model_critical_path": round(statistics.fmean(s.model_critical_s for s in samples), 4),
             "tools": round(statistics.fmean(s.tool_critical_s for s in samples), 4),
             "overhead": round(statistics.fmean(overhead), 4),
+            "overhead_client": round(statistics.fmean(s.client_s for s in samples), 4),
+            "overhead_framework": round(statistics.fmean(s.framework_s for s in samples), 4),
         },
         "llm_calls": round(statistics.median(sample.llm_calls for sample in samples)),
         "critical_path_calls": critical_calls,
@@ -87,6 +92,8 @@ def summarize(samples: list[CycleSample], profile: LatencyProfile) -> dict[str, 
         "completion_tokens": round(completion),
         "cost_per_1000_cycles_usd": round(cost_per_1000_cycles(prompt, completion), 4),
         "budget_base_s": round(budget, 3) if budget is not None else None,
+        "base_independent_s": round(independent, 3),
+        "budget_shortfall_s": round(max(0.0, independent - BUDGET_LIMIT_S), 3),
         "calls_by_agent": dict(sorted(samples[-1].calls_by_agent.items())),
         "tool_calls_per_cycle": len(samples[-1].tool_calls),
     }

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from benchmarks.decision.budget import budget_base_s
+from benchmarks.decision.budget import base_independent_s, budget_base_s
 from benchmarks.decision.intervals import merge, sequential_count, union_length
+from benchmarks.decision.scenarios import HIERARCHICAL
 from benchmarks.decision.summary import cost_per_1000_cycles, percentile
+from benchmarks.decision.targets import budget_verdict
 
 
 class TestIntervals:
@@ -61,6 +63,38 @@ class TestBudget:
         """Without model calls on the critical path there is nothing to solve."""
         with pytest.raises(ValueError):
             budget_base_s(1.0, 0, 0.5)
+
+    def test_independent_part(self) -> None:
+        """p95 7 s with 5 calls at base 0.2 s: 6 s do not depend on the base."""
+        assert base_independent_s(7.0, 5, 0.2) == pytest.approx(6.0)
+
+
+def _summaries(
+    budgets: dict[str, float | None], shortfalls: dict[str, float]
+) -> dict[str, dict[str, object]]:
+    return {
+        name: {"budget_base_s": budgets[name], "budget_shortfall_s": shortfalls[name]}
+        for name in HIERARCHICAL
+    }
+
+
+class TestBudgetVerdict:
+    """The DAG must have the largest budget; a scenario without one ranks below any with one."""
+
+    def test_largest_budget_wins(self) -> None:
+        budgets = {"orchestra-dag": 0.26, "orchestra-chain": 0.11, "smolagents-managed": None}
+        text, met = budget_verdict(_summaries(budgets, dict.fromkeys(HIERARCHICAL, 0.0)))
+        assert met and "smolagents-managed none" in text
+
+    def test_a_larger_competitor_fails_it(self) -> None:
+        budgets = {"orchestra-dag": None, "orchestra-chain": 0.11, "smolagents-managed": None}
+        assert budget_verdict(_summaries(budgets, dict.fromkeys(HIERARCHICAL, 0.0)))[1] is False
+
+    def test_no_budget_anywhere_is_missed_and_ranked_by_shortfall(self) -> None:
+        shortfalls = {"orchestra-dag": 4.1, "orchestra-chain": 7.0, "smolagents-managed": 12.5}
+        text, met = budget_verdict(_summaries(dict.fromkeys(HIERARCHICAL), shortfalls))
+        assert met is False
+        assert "no base fits" in text and "closest: orchestra-dag" in text
 
 
 class TestSummaryHelpers:

@@ -16,11 +16,14 @@ FIELDS = (
     "p50_s",
     "p95_s",
     "overhead_ms_p50",
+    "client_ms_p50",
+    "framework_ms_p50",
     "critical_path_model_s",
     "llm_calls",
     "prompt_tokens",
     "completion_tokens",
     "budget_base_s",
+    "budget_shortfall_s",
     "cost_per_1000_cycles_usd",
     "breakdown_mean_s",
 )
@@ -60,8 +63,20 @@ def test_every_target_is_evaluated(results: tuple[Path, dict[str, Any], str]) ->
         "overhead",
         "wall-vs-model",
         "tokens",
+        "budget-fast",
     ]
     assert all(target["met"] in (True, False) for target in doc["targets"])
+
+
+def test_overhead_splits_into_client_stack_and_framework(results: tuple[Path, dict[str, Any], str]) -> None:
+    """Every model call was timed on the client side, and the two parts add up to the overhead."""
+    _, doc, _ = results
+    for figures in doc["scenarios"].values():
+        breakdown = figures["breakdown_mean_s"]
+        assert breakdown["overhead_client"] > 0
+        assert breakdown["overhead_client"] + breakdown["overhead_framework"] == pytest.approx(
+            breakdown["overhead"], abs=2e-4
+        )
 
 
 def test_markdown_and_chart_are_written(results: tuple[Path, dict[str, Any], str]) -> None:
