@@ -160,7 +160,11 @@ class ThoughtseedService:
 
 def outcome_view(outcome: Outcome) -> dict[str, Any]:
     """JSON form of a competition's result."""
-    winner = dict(seed_view(outcome.winner), status="won") if outcome.winner is not None else None
+    winner = (  # the row was read before the competition marked it
+        dict(seed_view(outcome.winner), status="won", competition_id=outcome.competition_id)
+        if outcome.winner is not None
+        else None
+    )
     return {
         "competition_id": outcome.competition_id,
         "layer": outcome.layer,

@@ -158,6 +158,7 @@ class TestMentalModels:
         result = await services.run_prediction_competition("abstract")
         assert result["winning_model_id"] == good["model_id"]
         assert result["winner"]["thoughtseed_id"] == strong["thoughtseed_id"]
+        assert result["winner"]["competition_id"] == result["competition_id"] is not None
         assert result["activated_basins"][0]["basin_id"] == "order"
         assert result["activated_basins"][0]["state"] == "saturated"
         winners = await services.get_models_by_winners()
