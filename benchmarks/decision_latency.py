@@ -119,8 +119,21 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--results", type=Path, default=RESULTS, help="output directory")
     parser.add_argument("--log-level", default="warning")
+    parser.add_argument(
+        "--scale",
+        action="store_true",
+        help="run the scale curves instead (tools, layers, minds, recall; fast profile; see "
+        "benchmarks.scale); writes scale.* (scale-quick.* with --quick)",
+    )
     args = parser.parse_args(argv)
     configure_logging("console", args.log_level)
+    if args.scale:
+        from benchmarks.scale.cli import report_run, run_scale
+
+        started = time.monotonic()
+        _, text = run_scale(quick=args.quick, cycles=args.cycles, warmup=args.warmup, results=args.results)
+        report_run(quick=args.quick, results=args.results, started=started, text=text)
+        return 0
     profiles = {"fast": FAST} if args.quick else {"nano": NANO, "fast": FAST}
     cycles = args.cycles or (QUICK_CYCLES if args.quick else 30)
     warmup = args.warmup if args.warmup is not None else (QUICK_WARMUP if args.quick else 2)

@@ -1,0 +1,154 @@
+"""Curve 2: 3 → 5 → 9 layers in a wide DAG, orchestra's dispatch against smolagents' managed agents.
+
+orchestra runs the ``k - 1`` feeders at once (started while the root's first model call is in
+flight) and then the sink, so its critical path should stay at two layer calls whatever ``k``;
+plain smolagents calls the layers one after another, so its path grows by a call per layer. Both
+pay for a sink prompt that carries every feeder's report and a root prompt that lists every layer.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import structlog
+
+from benchmarks.decision.scenarios import OrchestraScenario, Scenario
+from benchmarks.decision.store import seed_store
+from benchmarks.decision.texts import heartbeat_task
+from benchmarks.decision.tool_timer import ToolTimer
+from benchmarks.scale.cycle import run_cycles
+from benchmarks.scale.figures import point_figures
+from benchmarks.scale.growth import growth_across
+from benchmarks.scale.plan import Plan
+from benchmarks.scale.spec import Column, CurveSpec, Line, Table
+from benchmarks.scale.wide import SINK, expected_calls, smolagents_wide, wide_config, wide_router
+
+log = structlog.get_logger(__name__)
+
+SCENARIOS: tuple[str, ...] = ("orchestra-dag", "smolagents-managed")
+
+SPEC = CurveSpec(
+    name="layers",
+    title="Decision latency as the DAG widens (k - 1 feeders into one sink)",
+    size_header="layers",
+    x_title="layers in the wide DAG",
+    y_title="seconds",
+    tables=(
+        Table(
+            series=SCENARIOS,
+            columns=(
+                Column("p50 s", "p50_s"),
+                Column("p95 s", "p95_s"),
+                Column("overhead ms p50", "overhead_ms_p50"),
+                Column("LLM calls", "llm_calls"),
+                Column("crit. calls", "critical_path_calls"),
+                Column("prompt tok / cycle", "prompt_tokens"),
+                Column("sink prompt tok", "sink_prompt_tokens"),
+                Column("root prompt tok", "root_prompt_tokens"),
+            ),
+        ),
+    ),
+    lines=(
+        Line(label="orchestra-dag p50", series="orchestra-dag", key="p50_s"),
+        Line(label="smolagents-managed p50", series="smolagents-managed", key="p50_s"),
+        Line(
+            label="orchestra-dag overhead",
+            series="orchestra-dag",
+            key="overhead_ms_p50",
+            scale=0.001,
+            dashed=True,
+        ),
+        Line(
+            label="smolagents-managed overhead",
+            series="smolagents-managed",
+            key="overhead_ms_p50",
+            scale=0.001,
+            dashed=True,
+        ),
+    ),
+)
+
+
+def measure_layers_point(k: int, scenario: str, plan: Plan, store: Path) -> dict[str, Any]:
+    """One scenario with ``k`` layers.
+
+    Args:
+        k: Layers in the wide DAG.
+        scenario: ``orchestra-dag`` or ``smolagents-managed``.
+        plan: Cycles, warm-up and profile.
+        store: A seeded store for this scenario alone.
+
+    Returns:
+        The point's figures, with the sink's and the root's prompt tokens per cycle.
+    """
+
+    def build(api_base: str, timer: ToolTimer) -> Scenario:
+        config = wide_config(k, api_base, store)
+        if scenario == "orchestra-dag":
+            return OrchestraScenario(config, timer)
+        return smolagents_wide(config, api_base, timer)
+
+    samples = run_cycles(
+        build,
+        wide_router(k, scenario),
+        expected_calls(k),
+        heartbeat_task(),
+        plan.profile,
+        cycles=plan.cycles,
+        warmup=plan.warmup,
+        label=f"{scenario} with {k} layers",
+    )
+    figures = point_figures(samples)
+    figures["layers"] = k
+    figures["sink_prompt_tokens"] = figures["prompt_tokens_by_agent"].get(SINK, 0)
+    figures["root_prompt_tokens"] = figures["prompt_tokens_by_agent"].get("root", 0)
+    return figures
+
+
+def run_layers(plan: Plan) -> dict[str, Any]:
+    """The whole curve.
+
+    Args:
+        plan: Sizes, cycles, profile.
+
+    Returns:
+        ``sizes``, ``points`` (size → scenario → figures) and ``growth``.
+    """
+    points: dict[str, dict[str, Any]] = {}
+    for k in plan.layers:
+        points[str(k)] = {}
+        with tempfile.TemporaryDirectory(prefix="scale-layers-") as directory:
+            for scenario in SCENARIOS:
+                store = seed_store(Path(directory) / f"{scenario}.db")
+                points[str(k)][scenario] = measure_layers_point(k, scenario, plan, store)
+                log.info(
+                    "scale_point",
+                    curve="layers",
+                    size=k,
+                    scenario=scenario,
+                    p50_s=points[str(k)][scenario]["p50_s"],
+                )
+    return {"unit": "layer", "sizes": list(plan.layers), "points": points, "growth": layers_growth(points)}
+
+
+def layers_growth(points: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per layer: latency, overhead and prompt tokens of each scenario.
+
+    Args:
+        points: The curve's points.
+
+    Returns:
+        Growth figures, JSON-ready.
+    """
+    found = [
+        growth_across(points, scenario, key, metric=f"{scenario}: {label}", unit="layer")
+        for scenario in SCENARIOS
+        for key, label in (
+            ("p50_s", "decision p50 s"),
+            ("overhead_ms_p50", "overhead ms p50"),
+            ("prompt_tokens", "prompt tokens per cycle"),
+        )
+    ]
+    return [item.to_dict() for item in found if item is not None]
