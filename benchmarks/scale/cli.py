@@ -1,7 +1,7 @@
 """Run the scale curves and write their outputs: ``python -m benchmarks.decision_latency --scale``.
 
-Also ``python -m benchmarks.scale`` with more options (``--profile``, ``--curves``). Before the
-first curve of a full run, one unmeasured instant-profile cycle of each kind of scenario pays the
+Also ``python -m benchmarks.scale`` with more options (``--profile``, ``--curves``, ``--rerender``).
+Before the first curve of a full run, one unmeasured instant-profile cycle of each kind of scenario pays the
 process's one-time costs (imports, litellm's client, template compilation), so the first point of
 the first curve is not the only one to carry them; a quick run skips it to stay under a minute.
 """
@@ -9,6 +9,7 @@ the first curve is not the only one to carry them; a quick run skips it to stay 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import tempfile
@@ -31,7 +32,7 @@ from benchmarks.scale.config import scale_config
 from benchmarks.scale.cycle import run_cycles
 from benchmarks.scale.decision_script import decision_calls, decision_router
 from benchmarks.scale.plan import CURVES, Plan, make_plan
-from benchmarks.scale.report import chart, document, markdown, write_outputs
+from benchmarks.scale.report import METHOD, chart, document, markdown, write_outputs
 from benchmarks.scale.spec import CurveSpec
 
 RESULTS = Path(__file__).resolve().parents[1] / "results"
@@ -43,6 +44,14 @@ RUNNERS: dict[str, tuple[Callable[[Plan], dict[str, Any]], CurveSpec]] = {
     "recall": (recall_curve.run_recall, recall_curve.SPEC),
 }
 """Curve name → (runner, presentation)."""
+
+GROWTH: dict[str, Callable[[dict[str, dict[str, Any]]], list[dict[str, Any]]]] = {
+    "tools": tools_curve.tools_growth,
+    "layers": layers_curve.layers_growth,
+    "minds": minds_curve.minds_growth,
+    "recall": recall_curve.recall_growth,
+}
+"""Curve name → its growth figures from its points (re-rendering recomputes them)."""
 
 log = structlog.get_logger(__name__)
 
@@ -122,6 +131,35 @@ def run_plan(plan: Plan, results: Path, stem: str) -> tuple[dict[str, Any], str]
     return doc, text
 
 
+def rerender(results: Path, stem: str) -> tuple[dict[str, Any], str]:
+    """Rewrite ``<stem>.{json,md}`` and the charts from ``<stem>.json``: growth recomputed, nothing measured.
+
+    Presentation and growth arithmetic can change without another run of the curves.
+
+    Args:
+        results: The directory holding ``<stem>.json``.
+        stem: ``scale`` or ``scale-quick``.
+
+    Returns:
+        The JSON document and the markdown.
+
+    Raises:
+        FileNotFoundError: No ``<stem>.json`` there.
+    """
+    path = results / f"{stem}.json"
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: no scale results to re-render; run the curves first")
+    doc: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    for name, curve in doc["curves"].items():
+        curve["growth"] = GROWTH[name](curve["points"])
+    doc["method"] = METHOD
+    specs = {name: spec for name, (_, spec) in RUNNERS.items()}
+    text = markdown(doc, specs, stem)
+    charts = {name: chart(specs[name], curve) for name, curve in doc["curves"].items()}
+    write_outputs(results, stem, doc, text, charts)
+    return doc, text
+
+
 def report_run(*, quick: bool, results: Path, started: float, text: str) -> None:
     """Print the markdown and where it went."""
     stem = "scale-quick" if quick else "scale"
@@ -159,10 +197,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--warmup", type=int, default=None, help="warm-up cycles per point (default 1; quick 0)"
     )
     parser.add_argument("--results", type=Path, default=RESULTS, help="output directory")
+    parser.add_argument(
+        "--rerender",
+        action="store_true",
+        help="rewrite the report and charts from the last run's JSON (growth recomputed, nothing measured)",
+    )
     parser.add_argument("--log-level", default="warning")
     args = parser.parse_args(argv)
     configure_logging("console", args.log_level)
     started = time.monotonic()
+    if args.rerender:
+        try:
+            _, text = rerender(args.results, "scale-quick" if args.quick else "scale")
+        except FileNotFoundError as error:
+            parser.exit(2, f"error: {error}\n")
+        report_run(quick=args.quick, results=args.results, started=started, text=text)
+        return 0
     _, text = run_scale(
         quick=args.quick,
         profile=PROFILES[args.profile],

@@ -1,11 +1,16 @@
 """How a cost grows with the size of the work, as a number rather than a reading of a chart.
 
-For a cost ``c(n)`` measured at sizes ``n_small < n_large``, the cost per unit is ``c(n) / n`` and
-the growth ratio is ``(c(n_large) / n_large) / (c(n_small) / n_small)``: about 1 when the cost grows
-linearly, above 1 when each unit costs more as the work grows (super-linear), below 1 when a fixed
-part is spread over more units (sub-linear, flat at the extreme). The log-log slope
-``log(c_large / c_small) / log(n_large / n_small)`` says the same as an exponent (1 linear, 2
-quadratic, 0 flat), which reads better when the sizes are far apart.
+Most costs here are affine: a fixed part (the root's prompt, a process's warm caches) plus a part
+per unit of work (a tool's schema in every prompt, a layer's call). Cost per unit (``c(n) / n``)
+falls as the fixed part is spread, so it would call every affine cost sub-linear and hide a real
+super-linear part behind a large fixed one. The *marginal* cost does not: with sizes
+``n_0 < n_1 < … < n_k`` the slope of each interval is ``(c(n_i) - c(n_{i-1})) / (n_i - n_{i-1})``,
+and the growth ratio is the last interval's slope over the first's: about 1 when each extra unit
+costs the same (linear), above 1 when later units cost more (super-linear: contention, quadratic
+prompts), below 1 when they cost less (sub-linear, e.g. an index). A cost that barely moves across
+the whole range is *flat*, whatever its slopes' noise. Three sizes at least are needed for a ratio.
+The log-log slope between the smallest and the largest size is given too, as an overall exponent
+(0 flat, 1 proportional).
 """
 
 from __future__ import annotations
@@ -15,47 +20,48 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
-Verdict = Literal["super-linear", "linear", "sub-linear"]
+Verdict = Literal["super-linear", "linear", "sub-linear", "flat"]
 
 TOLERANCE = 0.15
-"""Ratios within ``1 ± TOLERANCE`` count as linear: a few cycles per point carry that much noise."""
+"""Ratios within ``1 ± TOLERANCE`` count as linear, and a cost that moves less than this fraction
+over the whole range as flat: a few cycles per point carry that much noise."""
 
 
 @dataclass(frozen=True, kw_only=True)
 class Growth:
-    """The growth of one cost between the smallest and the largest size."""
+    """The growth of one cost across a curve's sizes."""
 
     metric: str
-    """What grows, e.g. ``prompt_tokens`` of ``smolagents-flat``."""
+    """What grows, e.g. ``smolagents-flat: prompt tokens per cycle``."""
     unit: str
     """What a unit of work is, e.g. ``tool``."""
-    small: int
-    """Smallest size."""
-    large: int
-    """Largest size."""
-    per_unit_small: float
-    """Cost per unit at the smallest size."""
-    per_unit_large: float
-    """Cost per unit at the largest size."""
+    sizes: tuple[int, ...]
+    """The sizes, ascending."""
+    costs: tuple[float, ...]
+    """The cost at each size."""
+    slopes: tuple[float, ...]
+    """Marginal cost per unit over each interval between consecutive sizes."""
     ratio: float | None
-    """``per_unit_large / per_unit_small``; None when the small cost is zero."""
+    """Last slope over first slope; None with fewer than three sizes or a first slope not above 0."""
     exponent: float | None
-    """Log-log slope between the two sizes; None when a cost is not positive."""
+    """Log-log slope between the smallest and the largest size; None when a cost is not positive."""
     verdict: Verdict | None
-    """From the ratio and :data:`TOLERANCE`."""
+    """``flat`` when the cost moved less than :data:`TOLERANCE`, else from the ratio; None when
+    neither can tell (two sizes of a moving cost, or a first slope not above 0)."""
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready, rounded."""
+        """JSON-ready: costs to six significant digits, slopes to four (they span µs to 100k tokens)."""
         data = asdict(self)
-        for key in ("per_unit_small", "per_unit_large"):
-            data[key] = _round(data[key])
+        data["sizes"] = list(self.sizes)
+        data["costs"] = [_round(value, 6) for value in self.costs]
+        data["slopes"] = [_round(value, 4) for value in self.slopes]
         for key in ("ratio", "exponent"):
             data[key] = None if data[key] is None else round(data[key], 3)
         return data
 
 
 def growth(costs: Mapping[int, float], *, metric: str, unit: str) -> Growth:
-    """Compare the cost per unit at the largest size with that at the smallest.
+    """How a cost grows: marginal cost per interval, their ratio, the exponent and a verdict.
 
     Args:
         costs: Size → total cost at that size (at least two sizes, all positive).
@@ -72,35 +78,37 @@ def growth(costs: Mapping[int, float], *, metric: str, unit: str) -> Growth:
         raise ValueError("growth needs costs at two sizes at least")
     if min(costs) <= 0:
         raise ValueError("sizes must be positive")
-    small, large = min(costs), max(costs)
-    low, high = costs[small] / small, costs[large] / large
-    ratio = high / low if low else None
-    exponent = (
-        math.log(costs[large] / costs[small]) / math.log(large / small)
-        if costs[small] > 0 and costs[large] > 0
-        else None
-    )
-    verdict: Verdict | None = None
-    if ratio is not None:
-        verdict = (
-            "super-linear" if ratio > 1 + TOLERANCE else "sub-linear" if ratio < 1 - TOLERANCE else "linear"
-        )
+    sizes = tuple(sorted(costs))
+    values = tuple(float(costs[size]) for size in sizes)
+    slopes = tuple((values[i] - values[i - 1]) / (sizes[i] - sizes[i - 1]) for i in range(1, len(sizes)))
+    ratio = slopes[-1] / slopes[0] if len(slopes) >= 2 and slopes[0] > 0 else None
+    first, last = values[0], values[-1]
+    exponent = math.log(last / first) / math.log(sizes[-1] / sizes[0]) if first > 0 and last > 0 else None
+    verdict: Verdict | None
+    if first > 0 and abs(last - first) <= TOLERANCE * first:
+        verdict = "flat"
+    elif ratio is None:
+        verdict = None
+    elif ratio > 1 + TOLERANCE:
+        verdict = "super-linear"
+    elif ratio < 1 - TOLERANCE:
+        verdict = "sub-linear"
+    else:
+        verdict = "linear"
     return Growth(
         metric=metric,
         unit=unit,
-        small=small,
-        large=large,
-        per_unit_small=low,
-        per_unit_large=high,
+        sizes=sizes,
+        costs=values,
+        slopes=slopes,
         ratio=ratio,
         exponent=exponent,
         verdict=verdict,
     )
 
 
-def _round(value: float) -> float:
-    """Four significant digits: per-unit costs range from microseconds to thousands of tokens."""
-    return float(f"{value:.4g}")
+def _round(value: float, digits: int) -> float:
+    return float(f"{value:.{digits}g}")
 
 
 def growth_across(

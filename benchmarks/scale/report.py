@@ -33,8 +33,10 @@ METHOD = (
     "model id and tool timer, decide at the same moment on threads of one process against one server "
     "(which runs in that process too, so its work competes for the same CPUs). recall: the store topped up "
     "with generated memories in bulk; recall timed directly (offline method), then the decision run on it. "
-    "Growth: cost per unit (cost / size) at the largest size over that at the smallest; above "
-    "1.15 super-linear, below 0.85 sub-linear; exponent = log-log slope between the two sizes."
+    "Growth: the marginal cost per unit over each interval between consecutive sizes; ratio = the last "
+    "interval's over the first's, above 1.15 super-linear, below 0.85 sub-linear (three sizes needed); a "
+    "cost that moves less than 15 % over the whole range is flat; exponent = log-log slope between the "
+    "smallest and the largest size."
 )
 
 
@@ -126,13 +128,16 @@ def _cell(value: Any) -> str:
 
 def _growth_table(growth: list[dict[str, Any]]) -> list[str]:
     lines = [
-        "| cost | per | at smallest | at largest | ratio | exponent | growth |",
+        "| cost | per | cost at each size | marginal cost per unit, each interval | ratio (last / first) "
+        "| exponent | growth |",
         "|---|---|---|---|---|---|---|",
     ]
     for item in growth:
+        pairs = zip(item["costs"], item["sizes"], strict=True)
+        costs = " → ".join(f"{cost:g} ({size:,})" for cost, size in pairs)
+        slopes = " → ".join(f"{slope:g}" for slope in item["slopes"])
         lines.append(
-            f"| {item['metric']} | {item['unit']} | {item['per_unit_small']} ({item['small']:,}) | "
-            f"{item['per_unit_large']} ({item['large']:,}) | {_cell(item['ratio'])} | "
+            f"| {item['metric']} | {item['unit']} | {costs} | {slopes} | {_cell(item['ratio'])} | "
             f"{_cell(item['exponent'])} | {_cell(item['verdict'])} |"
         )
     return [*lines, ""]
@@ -160,7 +165,7 @@ def markdown(doc: Mapping[str, Any], specs: Mapping[str, CurveSpec], stem: str) 
         + ("; QUICK run: tiny sizes, too few cycles for stable figures." if doc["quick"] else "."),
         "",
     ]
-    superlinear = []
+    superlinear, unjudged = [], 0
     for name, curve in doc["curves"].items():
         spec = specs[name]
         out += [f"## {name}: {spec.title}", "", f"![{name}]({stem}-{name}.svg)", ""]
@@ -168,12 +173,22 @@ def markdown(doc: Mapping[str, Any], specs: Mapping[str, CurveSpec], stem: str) 
             out += _table(table, curve, spec.size_header)
         out += ["Growth per " + curve["unit"] + ":", "", *_growth_table(curve["growth"])]
         superlinear += [
-            f"{name}: {item['metric']}" for item in curve["growth"] if item["verdict"] == "super-linear"
+            f"{name}: {item['metric']} (marginal cost per {item['unit']} x{item['ratio']} from the first "
+            "interval to the last)"
+            for item in curve["growth"]
+            if item["verdict"] == "super-linear"
         ]
+        unjudged += sum(1 for item in curve["growth"] if item["verdict"] is None)
+    if not superlinear:
+        superlinear = ["none: no marginal cost grew by more than 15 % from the first interval to the last"]
+    if unjudged:
+        superlinear.append(
+            f"not judged: {unjudged} cost(s) (only two sizes, or a first interval in which the cost fell)"
+        )
     out += [
         "## Super-linear growth",
         "",
-        *([f"- {item}" for item in superlinear] or ["- none: no cost per unit grew by more than 15 %."]),
+        *[f"- {item}" for item in superlinear],
         "",
         f"Method: {doc['method']}",
         "",

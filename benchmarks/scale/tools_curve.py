@@ -222,7 +222,7 @@ def run_tools(plan: Plan) -> dict[str, Any]:
 
 
 def tools_growth(points: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
-    """Per tool: prompt tokens and overhead of each scenario, and the bridge import.
+    """Per tool: latency, prompt tokens and overhead of each scenario, and the bridge import.
 
     Args:
         points: The curve's points.
@@ -234,6 +234,7 @@ def tools_growth(points: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
         (scenario, key, f"{scenario}: {label}")
         for scenario in SCENARIOS
         for key, label in (
+            ("p50_s", "decision p50 s"),
             ("prompt_tokens", "prompt tokens per cycle"),
             ("overhead_ms_p50", "overhead ms p50"),
         )

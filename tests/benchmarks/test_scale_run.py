@@ -61,7 +61,7 @@ def test_every_curve_has_a_point_per_size_and_series(run: tuple[dict[str, Any], 
         assert set(curve["points"]) == {str(size) for size in curve["sizes"]}
         for point in curve["points"].values():
             assert set(point) == expected_series[name]
-        assert curve["growth"] and all(item["small"] < item["large"] for item in curve["growth"])
+        assert curve["growth"] and all(item["sizes"] == curve["sizes"] for item in curve["growth"])
 
 
 def test_each_concurrent_mind_decided_in_five_steps_on_its_own_store(
@@ -194,3 +194,12 @@ def test_the_decision_benchmark_hands_scale_to_the_curves(
     assert decision_latency.main(["--scale", "--quick", "--results", str(tmp_path)]) == 0
     assert asked == {"quick": True, "cycles": None, "warmup": None, "results": tmp_path}
     assert "scale report" in capsys.readouterr().out
+
+
+def test_rerendering_recomputes_the_same_report_from_the_json(run: tuple[dict[str, Any], str, Path]) -> None:
+    from benchmarks.scale.cli import rerender
+
+    doc, text, directory = run
+    assert rerender(directory, "scale-test") == (doc, text)
+    with pytest.raises(FileNotFoundError, match="run the curves first"):
+        rerender(directory, "scale-missing")

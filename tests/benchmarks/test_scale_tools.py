@@ -100,8 +100,10 @@ def test_growth_covers_both_scenarios_and_the_bridge(points: dict[str, dict[str,
     with_bridge = {size: {**point, "bridge": {"connect_list_s_p50": 0.5}} for size, point in points.items()}
     metrics = [item["metric"] for item in tools_growth(with_bridge)]
     assert metrics == [
+        "orchestra-dag: decision p50 s",
         "orchestra-dag: prompt tokens per cycle",
         "orchestra-dag: overhead ms p50",
+        "smolagents-flat: decision p50 s",
         "smolagents-flat: prompt tokens per cycle",
         "smolagents-flat: overhead ms p50",
         "bridge import s (connect + list)",
