@@ -11,7 +11,7 @@ console rendering; otherwise they use smolagents' defaults (prompts, executor).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -184,20 +184,23 @@ def _model(api_base: str) -> LiteLLMModel:
     return LiteLLMModel(model_id=MODEL_ID, api_base=api_base, api_key=API_KEY, temperature=TEMPERATURE)
 
 
-def smolagents_managed(config: Config, api_base: str, timer: ToolTimer) -> SmolagentsScenario:
-    """A root CodeAgent whose ``managed_agents`` are five plain CodeAgent layers.
+def smolagents_managed(
+    config: Config, api_base: str, timer: ToolTimer, layers: Sequence[str] = LAYERS
+) -> SmolagentsScenario:
+    """A root CodeAgent whose ``managed_agents`` are plain CodeAgent layers (the five by default).
 
     Args:
         config: The DAG config, read for each layer's description, instructions, tools and steps.
         api_base: The model server's base URL.
         timer: Records every tool call.
+        layers: Which of the config's layers, in order (the scale curves' wide DAG passes its own).
 
     Returns:
         The scenario.
     """
     tools, close = _plain_tools(config, timer)
     layer_agents = []
-    for name in LAYERS:
+    for name in layers:
         layer = config.layer(name)
         layer_agents.append(
             CodeAgent(

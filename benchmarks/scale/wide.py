@@ -17,17 +17,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from smolagents import CodeAgent, LiteLLMModel, LogLevel
-
-from benchmarks.decision.scenarios import API_KEY, MODEL_ID, TEMPERATURE, SmolagentsScenario
-from benchmarks.decision.texts import ROOT_MARKER, ROOT_STEPS_2_TO_5, ROOT_TOOLS
+from benchmarks.decision.scenarios import SmolagentsScenario, smolagents_managed
+from benchmarks.decision.texts import ROOT_MARKER, ROOT_STEPS_2_TO_5
 from benchmarks.decision.tool_timer import ToolTimer
 from benchmarks.scale.config import scale_config
 from benchmarks.scale.router import ROOT_AGENT, Route, StepRouter
-from layers import layer_defaults
 from orchestra.config import Config
-from orchestra.decision import check_decision
-from orchestra.tools import load_tool_sources
 
 SINK = "integrator"
 """The sink layer every feeder feeds."""
@@ -196,7 +191,7 @@ def expected_calls(k: int) -> dict[str, int]:
 
 
 def smolagents_wide(config: Config, api_base: str, timer: ToolTimer) -> SmolagentsScenario:
-    """A plain smolagents root whose ``managed_agents`` are the config's layers, in config order.
+    """The decision benchmark's ``smolagents-managed`` root over every layer of a wide config, in order.
 
     Args:
         config: A wide config (read for each layer's description, instructions, tools and steps).
@@ -206,35 +201,4 @@ def smolagents_wide(config: Config, api_base: str, timer: ToolTimer) -> Smolagen
     Returns:
         The scenario (smolagents' default prompts, like ``smolagents-managed``).
     """
-    registry = load_tool_sources(config)
-    tools = {name: registry.get(name) for name in registry.names()}
-    timer.instrument(tools.values())
-
-    def model() -> LiteLLMModel:
-        return LiteLLMModel(model_id=MODEL_ID, api_base=api_base, api_key=API_KEY, temperature=TEMPERATURE)
-
-    agents = []
-    for name in config.layers:
-        layer = config.layer(name)
-        agents.append(
-            CodeAgent(
-                tools=[tools[tool] for tool in layer.tools],
-                model=model(),
-                name=name,
-                description=layer.description,
-                instructions=layer.instructions,
-                max_steps=layer.max_steps,
-                verbosity_level=LogLevel.OFF,
-            )
-        )
-    root_defaults = layer_defaults("consciousness")
-    root = CodeAgent(
-        tools=[tools[tool] for tool in ROOT_TOOLS],
-        model=model(),
-        managed_agents=agents,
-        instructions=root_defaults.instructions if root_defaults else None,
-        max_steps=config.root.max_steps,
-        verbosity_level=LogLevel.OFF,
-        final_answer_checks=[check_decision],
-    )
-    return SmolagentsScenario(root, registry.close)
+    return smolagents_managed(config, api_base, timer, layers=list(config.layers))
