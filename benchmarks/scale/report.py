@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
-import math
-import os
-import platform
 from collections.abc import Mapping
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-from benchmarks.latency import LatencyProfile
+from benchmarks.decision.report import machine as decision_machine
+from benchmarks.decision.report import profile_dict
 from benchmarks.scale.linechart import Series, line_chart
 from benchmarks.scale.plan import Plan
 from benchmarks.scale.spec import CurveSpec, Table
@@ -40,24 +37,9 @@ METHOD = (
 )
 
 
-def profile_dict(profile: LatencyProfile) -> dict[str, Any]:
-    """A profile as JSON-ready data (infinite rates become null)."""
-    return {
-        key: (None if isinstance(value, float) and math.isinf(value) else value)
-        for key, value in dataclasses.asdict(profile).items()
-    }
-
-
 def machine() -> dict[str, Any]:
-    """Where the run happened: Python, CPUs, platform, library versions."""
-    return {
-        "python": platform.python_version(),
-        "cpus": os.cpu_count(),
-        "platform": platform.platform(),
-        "smolagents": version("smolagents"),
-        "litellm": version("litellm"),
-        "mcp": version("mcp"),
-    }
+    """Where the run happened: the decision benchmark's record plus the MCP library's version."""
+    return {**decision_machine(), "mcp": version("mcp")}
 
 
 def document(plan: Plan, curves: Mapping[str, dict[str, Any]]) -> dict[str, Any]:
