@@ -104,10 +104,9 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _serve_mcp(args)
 
     from orchestra.config import load_config
-    from orchestra.graph import LayerGraph
 
     config = load_config(args.config, args.overrides)
-    graph = LayerGraph.from_config(config)
+    graph = config.layer_graph()
     if args.command == "graph":
         print(graph.to_dot() if args.format == "dot" else graph.to_mermaid(), end="")
         return 0
@@ -125,7 +124,7 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "heartbeat":
         return _heartbeat(args, config)
     if args.command == "run":
-        from orchestra.hierarchy import build_hierarchy
+        from orchestra.agents.hierarchy import build_hierarchy
 
         with build_hierarchy(config) as hierarchy:
             result = hierarchy.run(args.task)
@@ -142,7 +141,7 @@ def _heartbeat(args: argparse.Namespace, config: Any) -> int:
     import threading
 
     from orchestra.heartbeat import Heartbeat
-    from orchestra.scheduler import parse_duration, run_schedule
+    from orchestra.heartbeat.scheduler import parse_duration, run_schedule
 
     def show(result: Any) -> None:
         data = result.to_dict()

@@ -17,6 +17,8 @@ User errors (config, tools) exit 2; runtime failures exit 1.
 
 from __future__ import annotations
 
+import difflib
+
 
 class OrchestraError(Exception):
     """Base of every error orchestra raises on purpose."""
@@ -96,6 +98,17 @@ class ServiceError(OrchestraError):
 
 class StoreError(ServiceError):
     """The persistent store failed to read or write."""
+
+
+def suggestion(name: str, valid: list[str]) -> str:
+    """`` 'name' (did you mean 'other'?)`` when a valid name is close, else `` 'name'``."""
+    close = difflib.get_close_matches(name, valid, n=1)
+    return f" '{name}' (did you mean '{close[0]}'?)" if close else f" '{name}'"
+
+
+def unknown_name(kind: str, name: str, valid: list[str]) -> str:
+    """Message for an unknown name that lists the valid choices, with a suggestion."""
+    return f"unknown {kind}{suggestion(name, valid)}; valid: {', '.join(valid) or '(none)'}"
 
 
 def describe(error: BaseException) -> str:

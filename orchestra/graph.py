@@ -3,22 +3,29 @@
 ``feeds`` edges carry bottom-up reports within one cycle and must be acyclic, so the hierarchy can
 run layers in topological generations. ``modulates`` edges carry a higher layer's last report down
 as a prior on the next cycle; they may point "backwards" because they never wait on each other.
-Everything wrong with the graph is caught here, when it is built, never while it runs.
+Everything wrong with the graph is caught here, when it is built, never while it runs. The graph
+takes plain layer names and edge lists; its errors carry the key path (``graph.feeds[2]``) and the
+config, which calls it, adds the file and line.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Protocol
 
 import networkx as nx
 import structlog
 
-from orchestra.config import Config, unknown_name
-from orchestra.errors import GraphError
-from orchestra.yaml_source import SourceMap
+from orchestra.errors import GraphError, unknown_name
 
 log = structlog.get_logger(__name__)
+
+
+class HasLayerGraph(Protocol):
+    """Anything that can build its layer graph; a loaded ``Config`` is one."""
+
+    def layer_graph(self) -> LayerGraph: ...
 
 
 @dataclass(frozen=True)
@@ -29,18 +36,9 @@ class LayerGraph:
     modulates: nx.DiGraph
 
     @classmethod
-    def from_config(cls, config: Config) -> LayerGraph:
-        """Build and validate the graph of a loaded config.
-
-        Raises:
-            GraphError: unknown endpoint, self-loop, or a cycle in feeds (the cycle is named).
-        """
-        return cls.build(
-            list(config.layers),
-            feeds=config.graph.feeds,
-            modulates=config.graph.modulates,
-            source=config.source,
-        )
+    def from_config(cls, config: HasLayerGraph) -> LayerGraph:
+        """The graph of a loaded config; the same as ``config.layer_graph()``."""
+        return config.layer_graph()
 
     @classmethod
     def build(
@@ -49,12 +47,15 @@ class LayerGraph:
         *,
         feeds: Iterable[tuple[str, str]] = (),
         modulates: Iterable[tuple[str, str]] = (),
-        source: SourceMap | None = None,
     ) -> LayerGraph:
-        """Build from layer names and edge lists (see :meth:`from_config`)."""
-        source = source or SourceMap(file="<graph>")
-        feeds_graph = _edges_graph(layers, list(feeds), "feeds", source)
-        modulates_graph = _edges_graph(layers, list(modulates), "modulates", source)
+        """Build and validate the graph from layer names and edge lists.
+
+        Raises:
+            GraphError: unknown endpoint, self-loop, or a cycle in feeds (the cycle is named);
+                its ``key_path`` names the edge (``graph.feeds[2]``).
+        """
+        feeds_graph = _edges_graph(layers, list(feeds), "feeds")
+        modulates_graph = _edges_graph(layers, list(modulates), "modulates")
         try:
             cycle = nx.find_cycle(feeds_graph)
         except nx.NetworkXNoCycle:
@@ -62,7 +63,7 @@ class LayerGraph:
         if cycle:
             path = " -> ".join([edge[0] for edge in cycle] + [cycle[0][0]])
             index = _edge_index(list(feeds), cycle[-1])
-            raise source.error(f"graph.feeds[{index}]", f"feeds must form a DAG; cycle: {path}", GraphError)
+            raise GraphError(f"feeds must form a DAG; cycle: {path}", key_path=f"graph.feeds[{index}]")
         connected = set(feeds_graph.edges) | set(modulates_graph.edges)
         touched = {node for edge in connected for node in edge}
         if len(layers) > 1 and connected:
@@ -116,17 +117,15 @@ class LayerGraph:
         return "\n".join([*lines, "}"]) + "\n"
 
 
-def _edges_graph(layers: list[str], edges: list[tuple[str, str]], kind: str, source: SourceMap) -> nx.DiGraph:
+def _edges_graph(layers: list[str], edges: list[tuple[str, str]], kind: str) -> nx.DiGraph:
     graph = nx.DiGraph()
     graph.add_nodes_from(layers)
     for index, (start, end) in enumerate(edges):
         for endpoint in (start, end):
             if endpoint not in layers:
-                raise source.error(
-                    f"graph.{kind}[{index}]", unknown_name("layer", endpoint, layers), GraphError
-                )
+                raise GraphError(unknown_name("layer", endpoint, layers), key_path=f"graph.{kind}[{index}]")
         if start == end:
-            raise source.error(f"graph.{kind}[{index}]", f"self-loop on '{start}'", GraphError)
+            raise GraphError(f"self-loop on '{start}'", key_path=f"graph.{kind}[{index}]")
         graph.add_edge(start, end)
     return graph
 

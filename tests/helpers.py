@@ -9,7 +9,7 @@ from smolagents import Model
 
 from orchestra.config import Config, config_from_text
 from orchestra.models import AgentSpec
-from orchestra.scripted import Reply, ScriptedModel
+from orchestra.models.scripted import Reply, ScriptedModel
 
 
 def code(body: str, thought: str = "I act.") -> str:

@@ -6,9 +6,8 @@ from collections.abc import Callable, Iterable, Mapping
 
 from smolagents import Tool
 
-from orchestra.config import unknown_name
-from orchestra.errors import ToolError, UnknownToolError
-from orchestra.yaml_source import SourceMap
+from orchestra.config.yaml_source import SourceMap
+from orchestra.errors import ToolError, UnknownToolError, unknown_name
 
 
 class ToolRegistry:

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from orchestra.agents.hierarchy import build_hierarchy
 from orchestra.config import McpServerConfig
 from orchestra.errors import ToolError
-from orchestra.hierarchy import build_hierarchy
 from orchestra.tools.mcp_bridge import BridgedTool, McpConnection, ToolCallFailed
 from tests.helpers import ScriptedFactory, code, final
 

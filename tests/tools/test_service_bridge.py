@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from orchestra.agents.hierarchy import build_hierarchy
 from orchestra.config import McpServerConfig, config_from_text
-from orchestra.hierarchy import build_hierarchy
 from orchestra.services.settings import ServicesSettings
 from orchestra.services.surface import TOOL_NAMES, CognitiveServices
 from orchestra.tools import load_tool_sources

@@ -6,7 +6,7 @@ import subprocess
 import sys
 import textwrap
 
-from orchestra.hierarchy import build_hierarchy
+from orchestra.agents.hierarchy import build_hierarchy
 from tests import fixture_tools
 from tests.helpers import load
 
@@ -44,7 +44,7 @@ def test_import_needs_no_network() -> None:
             raise SystemExit("network touched during import")
         socket.socket.connect = refuse
         socket.create_connection = refuse
-        import orchestra.models, orchestra.hierarchy
+        import orchestra.models, orchestra.agents.hierarchy
         import litellm
         assert litellm.model_cost, "cost map must be loaded from the package"
         print("ok")

@@ -12,7 +12,7 @@ import pytest
 from orchestra.cli import main
 from orchestra.config import McpServerConfig, config_from_text
 from orchestra.heartbeat import Heartbeat
-from orchestra.scheduler import next_beat_delay, parse_duration, run_schedule
+from orchestra.heartbeat.scheduler import next_beat_delay, parse_duration, run_schedule
 from orchestra.tools.mcp_bridge import McpConnection
 
 OFFLINE = (

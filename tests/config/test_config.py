@@ -10,7 +10,7 @@ import pytest
 from orchestra.config import Config, config_from_text, load_config
 from orchestra.errors import ConfigError, GraphError
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def write(tmp_path: Path, text: str) -> Path:

@@ -21,7 +21,7 @@ from typing import Any
 
 import structlog
 
-from orchestra.decision import Decision, GoalChange, PlannedAction
+from orchestra.heartbeat.decision import Decision, GoalChange, PlannedAction
 from orchestra.services.surface import CognitiveServices
 
 log = structlog.get_logger(__name__)

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from smolagents import CodeAgent, ToolCallingAgent
 
+from orchestra.agents.hierarchy import build_hierarchy
 from orchestra.errors import UnknownToolError
-from orchestra.hierarchy import build_hierarchy
 from tests import fixture_tools
 from tests.helpers import ScriptedFactory, code, final, layer_answers, load
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from orchestra.actions import act
-from orchestra.procedural import procedural_decision
+from orchestra.heartbeat.actions import act
+from orchestra.heartbeat.procedural import procedural_decision
 from orchestra.services import CognitiveServices, ServicesSettings
 
 pytestmark = pytest.mark.anyio

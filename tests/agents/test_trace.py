@@ -1,4 +1,4 @@
-"""Tests for orchestra.trace: step-by-step traces of real smolagents runs on scripted models."""
+"""Tests for orchestra.agents.trace and tool_calls: step-by-step traces of real smolagents runs on scripted models."""
 
 from __future__ import annotations
 
@@ -9,17 +9,9 @@ from typing import Any
 import pytest
 from smolagents import CodeAgent, LogLevel, MultiStepAgent, Tool, ToolCallingAgent, tool
 
-from orchestra.scripted import ScriptedModel
-from orchestra.trace import (
-    TEXT_LIMIT,
-    AgentExecution,
-    ToolCallLog,
-    ToolCallRecord,
-    TracedTool,
-    agent_execution,
-    jsonable,
-    traced,
-)
+from orchestra.agents.tool_calls import TEXT_LIMIT, ToolCallLog, ToolCallRecord, TracedTool, jsonable, traced
+from orchestra.agents.trace import AgentExecution, agent_execution
+from orchestra.models.scripted import ScriptedModel
 
 
 @tool

@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 import structlog
 
-from orchestra.heartbeat import BeatResult, Heartbeat
+from orchestra.heartbeat.beat import BeatResult, Heartbeat
 
 log = structlog.get_logger(__name__)
 

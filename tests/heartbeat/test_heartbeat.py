@@ -20,7 +20,7 @@ from orchestra.services.settings import ServicesSettings
 from orchestra.services.surface import CognitiveServices
 from tests.helpers import ScriptedFactory, code, final
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 LAYERS = "layers:\n  perceptual: {tools: [semantic_recall]}\n  abstract: {tools: []}\ngraph:\n  feeds: [perceptual -> abstract]\n"
 
 

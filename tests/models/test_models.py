@@ -9,9 +9,9 @@ from smolagents import ChatMessage, MessageRole
 
 from benchmarks.model_server import ModelServer
 from benchmarks.scripts import RoutedScript
+from orchestra.agents.hierarchy import build_hierarchy
 from orchestra.config import ModelProfile, config_from_text
 from orchestra.errors import ModelError
-from orchestra.hierarchy import build_hierarchy
 from orchestra.models import (
     AgentSpec,
     DeadlineRetrying,
@@ -21,7 +21,7 @@ from orchestra.models import (
     ProfileModelFactory,
     attempt_timeout,
 )
-from orchestra.scripted import FunctionModel, ScriptedModel
+from orchestra.models.scripted import FunctionModel, ScriptedModel
 from tests.helpers import code, final
 
 HELLO = [ChatMessage(role=MessageRole.USER, content=[{"type": "text", "text": "hello"}])]

@@ -1,23 +1,14 @@
-"""The YAML configuration: schema, loading, ``${ENV}`` interpolation and ``--set`` overrides.
+"""The config schema: one pydantic model per YAML section, unknown keys refused.
 
-``from_file → from_text → from_dict``: each step adds what it knows (file name, line map) so that
-every error names the file, the line and the key path, and lists the valid choices for unknown
-names. Cross-references (model profiles, graph endpoints) are checked here too, so a config that
-loads is a config that builds.
+Sections are frozen once loaded, and each field's description becomes the JSON Schema that
+``orchestra schema`` prints for editors. Loading, located errors and cross-reference checks live
+beside this module (``loading.py``, ``translate.py``, ``references.py``).
 """
 
 from __future__ import annotations
 
-import difflib
-import keyword
-import os
-import re
-import types
-import typing
-from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import yaml
 from pydantic import (
     BaseModel,
     BeforeValidator,
@@ -25,14 +16,14 @@ from pydantic import (
     Discriminator,
     Field,
     Tag,
-    ValidationError,
     model_validator,
 )
 
 from layers import KNOWN_LAYERS, LayerDefaults, layer_defaults
-from orchestra.errors import ConfigError
+from orchestra.config.yaml_source import SourceMap
+from orchestra.errors import GraphError
+from orchestra.graph import LayerGraph
 from orchestra.services.settings import ServicesSettings
-from orchestra.yaml_source import SourceMap, join_path, parse_yaml
 
 OFFLINE_MODEL_ID = "orchestra/offline"
 """The litellm-free model id of the deterministic offline policy model."""
@@ -289,6 +280,17 @@ class Config(StrictModel):
         """Where each key came from, for errors raised after loading."""
         return self._source
 
+    def layer_graph(self) -> LayerGraph:
+        """The validated layer DAG of this config.
+
+        Raises:
+            GraphError: unknown endpoint, self-loop or a feeds cycle, located in the file.
+        """
+        try:
+            return LayerGraph.build(list(self.layers), feeds=self.graph.feeds, modulates=self.graph.modulates)
+        except GraphError as error:
+            raise self.source.error(error.key_path or "graph", error.message, GraphError) from None
+
     def layer(self, name: str) -> ResolvedLayer:
         """The layer ``name`` with defaults from ``layers/`` filled in."""
         return resolve_layer(name, self.layers[name])
@@ -326,251 +328,3 @@ def resolve_layer(name: str, layer: LayerConfig) -> ResolvedLayer:
         description=layer.description or defaults.description,
         instructions=layer.instructions or defaults.instructions,
     )
-
-
-# ---------------------------------------------------------------------------------------- loading
-
-
-def load_config(path: str | Path, overrides: list[str] | None = None) -> Config:
-    """Load and validate a config file, applying ``--set key.path=value`` overrides.
-
-    Raises:
-        ConfigError: naming file, line and key path for anything wrong.
-    """
-    file = str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError("config file not found", file=file) from None
-    except OSError as exc:
-        raise ConfigError(f"cannot read config: {exc.strerror}", file=file) from None
-    return config_from_text(text, file=file, overrides=overrides)
-
-
-def config_from_text(text: str, *, file: str = "<string>", overrides: list[str] | None = None) -> Config:
-    """Parse YAML text into a validated config (see :func:`load_config`)."""
-    data, source = parse_yaml(text, file)
-    if not isinstance(data, dict):
-        raise ConfigError(
-            "the config must be a mapping of sections (models, root, layers, ...)", file=file, line=1
-        )
-    return config_from_dict(data, source=source, overrides=overrides)
-
-
-def config_from_dict(
-    data: dict[str, Any], *, source: SourceMap | None = None, overrides: list[str] | None = None
-) -> Config:
-    """Validate plain data into a config; the last step of every load."""
-    source = source or SourceMap(file="<dict>")
-    data = _interpolate_env(data, "", source)
-    for expression in overrides or []:
-        apply_override(data, expression, source)
-    try:
-        config = Config.model_validate(data)
-    except ValidationError as exc:
-        raise _translate(exc, source) from None
-    config._source = source
-    _check_references(config, source)
-    from orchestra.graph import LayerGraph  # graph imports config; checked here so a loaded config builds
-
-    LayerGraph.from_config(config)
-    return config
-
-
-_ENV_PATTERN = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
-
-
-def _interpolate_env(value: Any, path: str, source: SourceMap) -> Any:
-    """Replace ``${VAR}`` / ``${VAR:-default}``; a value that is only an unset ``${VAR}`` becomes null."""
-    if isinstance(value, dict):
-        return {key: _interpolate_env(item, join_path(path, key), source) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_interpolate_env(item, join_path(path, index), source) for index, item in enumerate(value)]
-    if not isinstance(value, str) or "${" not in value:
-        return value
-    whole = _ENV_PATTERN.fullmatch(value)
-    if whole and whole.group(2) is None and whole.group(1) not in os.environ:
-        return None
-
-    def substitute(match: re.Match[str]) -> str:
-        name, default = match.group(1), match.group(2)
-        if name in os.environ:
-            return os.environ[name]
-        if default is not None:
-            return default
-        raise source.error(path, f"environment variable {name} is not set (write ${{{name}:-default}})")
-
-    return _ENV_PATTERN.sub(substitute, value)
-
-
-_OVERRIDE_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
-
-
-def apply_override(data: dict[str, Any], expression: str, source: SourceMap) -> None:
-    """Apply one ``key.path=value`` override in place; the value is parsed as YAML.
-
-    Raises:
-        ConfigError: when the expression is malformed or walks into a non-mapping.
-    """
-    origin = f"--set {expression}"
-    key_path, sep, raw_value = expression.partition("=")
-    key_path = key_path.strip()
-    if not sep or not key_path:
-        raise ConfigError("an override is written key.path=value", file=origin)
-    parts: list[str | int] = []
-    for match in _OVERRIDE_PART.finditer(key_path):
-        if match.group(1) is not None:
-            parts.append(int(match.group(1)) if match.group(1).isdigit() else match.group(1))
-        else:
-            parts.append(int(match.group(2)))
-    try:
-        value = yaml.safe_load(raw_value) if raw_value.strip() else None
-    except yaml.YAMLError:
-        value = raw_value
-    node: Any = data
-    walked = ""
-    for part in parts[:-1]:
-        walked = join_path(walked, part)
-        if isinstance(node, dict):
-            node = node.setdefault(str(part), {})
-        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
-            node = node[part]
-        else:
-            raise ConfigError(f"cannot set inside a {type(node).__name__}", key_path=walked, file=origin)
-    last = parts[-1]
-    if isinstance(node, dict):
-        node[str(last)] = value
-    elif isinstance(node, list) and isinstance(last, int) and last < len(node):
-        node[last] = value
-    else:
-        raise ConfigError(f"cannot set inside a {type(node).__name__}", key_path=key_path, file=origin)
-    normalized = ""
-    for part in parts:
-        normalized = join_path(normalized, part)
-    source.origins[normalized] = origin
-
-
-# ------------------------------------------------------------------------------- error translation
-
-
-def _translate(exc: ValidationError, source: SourceMap) -> ConfigError:
-    errors = exc.errors(include_url=False)
-    rendered = [_render_error(error, source) for error in errors]
-    first = rendered[0]
-    if len(rendered) > 1:
-        first.more = [str(other) for other in rendered[1:]]
-    return first
-
-
-def _render_error(error: Any, source: SourceMap) -> ConfigError:
-    raw_loc = list(error["loc"])
-    loc = [
-        part for part in raw_loc if not (isinstance(part, str) and (part in TOOL_SOURCE_TAGS or "[" in part))
-    ]
-    key_path = ""
-    for part in loc:
-        key_path = join_path(key_path, part)
-    kind, ctx = error["type"], error.get("ctx", {})
-    if kind == "extra_forbidden":
-        valid = sorted(_fields_at(raw_loc[:-1]))
-        message = f"unknown key{_suggest(str(loc[-1]), valid)}; valid keys: {', '.join(valid)}"
-    elif kind == "missing":
-        message = "required key is missing"
-    elif kind == "greater_than_equal":
-        message = f"must be >= {ctx['ge']}"
-    elif kind == "greater_than":
-        message = f"must be > {ctx['gt']}"
-    elif kind == "less_than_equal":
-        message = f"must be <= {ctx['le']}"
-    elif kind == "literal_error":
-        message = f"must be one of {ctx['expected']}"
-    elif kind == "value_error":
-        message = str(ctx.get("error", error["msg"]))
-    elif kind == "tool_source":
-        message = error["msg"]
-    else:
-        message = f"{error['msg'][:1].lower()}{error['msg'][1:]} (got {error.get('input')!r})"
-    return source.error(key_path, message)
-
-
-def _fields_at(loc: list[Any]) -> list[str]:
-    """Valid keys of the section at ``loc``, walking the schema through dicts and lists."""
-    annotation: Any = Config
-    for part in loc:
-        if isinstance(part, str) and part in TOOL_SOURCE_TAGS:
-            annotation = TOOL_SOURCE_TAGS[part]
-            continue
-        annotation = _unwrap(annotation)
-        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-            field = annotation.model_fields.get(str(part))
-            if field is None:
-                return []
-            annotation = field.annotation
-        elif typing.get_origin(annotation) in (dict, list):
-            annotation = typing.get_args(annotation)[-1]
-        else:
-            return []
-    annotation = _unwrap(annotation)
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return list(annotation.model_fields)
-    return []
-
-
-def _unwrap(annotation: Any) -> Any:
-    """Strip ``X | None`` and ``Annotated`` so the schema walk sees the section type."""
-    while True:
-        origin = typing.get_origin(annotation)
-        if origin is Annotated:
-            annotation = typing.get_args(annotation)[0]
-        elif origin in (typing.Union, types.UnionType):
-            members = [arg for arg in typing.get_args(annotation) if arg is not type(None)]
-            annotation = members[0] if len(members) == 1 else annotation
-            if len(members) != 1:
-                return annotation
-        else:
-            return annotation
-
-
-def _suggest(name: str, valid: list[str]) -> str:
-    close = difflib.get_close_matches(name, valid, n=1)
-    return f" '{name}' (did you mean '{close[0]}'?)" if close else f" '{name}'"
-
-
-def unknown_name(kind: str, name: str, valid: list[str]) -> str:
-    """Message for an unknown name that lists the valid choices, with a suggestion."""
-    return f"unknown {kind}{_suggest(name, valid)}; valid: {', '.join(valid) or '(none)'}"
-
-
-# ------------------------------------------------------------------------------ reference checks
-
-
-def _check_references(config: Config, source: SourceMap) -> None:
-    profiles = list(config.models)
-    for name, profile in config.models.items():
-        for index, fallback in enumerate(profile.fallbacks):
-            if fallback not in config.models:
-                raise source.error(
-                    f"models.{name}.fallbacks[{index}]", unknown_name("model profile", fallback, profiles)
-                )
-            if fallback == name:
-                raise source.error(
-                    f"models.{name}.fallbacks[{index}]", "a profile cannot fall back to itself"
-                )
-    if config.root.model not in config.models:
-        raise source.error("root.model", unknown_name("model profile", config.root.model, profiles))
-    if not config.layers:
-        raise source.error("layers", "at least one layer is required")
-    for name, layer in config.layers.items():
-        if not name.isidentifier() or keyword.iskeyword(name):
-            raise source.error(
-                f"layers.{name}", "a layer name must be a Python identifier (the root calls it)"
-            )
-        if layer.model not in config.models:
-            raise source.error(f"layers.{name}.model", unknown_name("model profile", layer.model, profiles))
-        resolved = resolve_layer(name, layer)
-        if not resolved.description:
-            known = ", ".join(KNOWN_LAYERS)
-            raise source.error(
-                f"layers.{name}.description",
-                f"required for a layer without built-in defaults (built-in layers: {known})",
-            )

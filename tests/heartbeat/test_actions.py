@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from orchestra.actions import HANDLERS, ActReport, act, run_action
-from orchestra.decision import Decision, GoalChange, PlannedAction
 from orchestra.errors import ServiceError
+from orchestra.heartbeat.actions import HANDLERS, ActReport, act, run_action
+from orchestra.heartbeat.decision import Decision, GoalChange, PlannedAction
 from orchestra.services import CognitiveServices, ServicesSettings, SyncSettings
 from orchestra.services.energy import ACTION_COSTS
 

@@ -4,7 +4,7 @@ One :class:`Heartbeat` owns the hierarchy (built once), the services and the jou
 journaled as ``running`` before it does anything and ``completed`` with its full record after
 everything it learned is in the store; a beat still ``running`` at the next start was cut short
 (crash, kill) and is marked ``aborted``. DECIDE is the root CodeAgent with the layers; its final
-answer must be a :class:`~orchestra.decision.Decision` (checked, so the agent corrects itself).
+answer must be a :class:`~orchestra.heartbeat.decision.Decision` (checked, so the agent corrects itself).
 When no language model answers, when the answer stays invalid through the step limit, or when
 the deadline passes, the legacy procedural policy decides and the record says ``fallback: true``
 and why.
@@ -23,16 +23,23 @@ from typing import Any
 import structlog
 from smolagents import Model
 
-from orchestra.actions import ActReport, act
+from orchestra.agents.hierarchy import ROOT_NAME, CycleResult, Hierarchy
+from orchestra.agents.tool_calls import ToolCallLog
+from orchestra.agents.trace import agent_execution
 from orchestra.config import Config
-from orchestra.decision import DECISION_FORMAT, Decision, PlannedAction, check_decision, parse_decision
-from orchestra.hierarchy import ROOT_NAME, CycleResult, Hierarchy
+from orchestra.heartbeat.actions import ActReport, act
+from orchestra.heartbeat.decision import (
+    DECISION_FORMAT,
+    Decision,
+    PlannedAction,
+    check_decision,
+    parse_decision,
+)
+from orchestra.heartbeat.procedural import procedural_decision
 from orchestra.models import FallbackModel, ModelFactory
-from orchestra.offline import OfflinePolicyModel
-from orchestra.procedural import procedural_decision
+from orchestra.models.offline import OfflinePolicyModel
 from orchestra.services.surface import CognitiveServices
 from orchestra.tools.sources import ToolContext, load_tool_sources
-from orchestra.trace import ToolCallLog, agent_execution
 
 log = structlog.get_logger(__name__)
 

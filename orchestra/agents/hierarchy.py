@@ -2,7 +2,7 @@
 
 The root ("consciousness") is a smolagents ``CodeAgent`` whose ``managed_agents`` are the layer
 agents. The layer agents are ordinary ``CodeAgent``/``ToolCallingAgent`` instances except for two
-things: calling one from the root goes through the :class:`~orchestra.dispatch.Dispatcher` (so
+things: calling one from the root goes through the :class:`~orchestra.agents.dispatch.Dispatcher` (so
 upstream layers run first, concurrently, once per cycle), and hitting the step limit raises
 instead of asking the model for a best-effort answer that would look like success.
 """
@@ -19,14 +19,14 @@ from smolagents import CodeAgent, LogLevel, Model, MultiStepAgent, Tool, ToolCal
 from smolagents.memory import ActionStep
 
 from layers import layer_defaults
+from orchestra.agents.dispatch import Dispatcher, LayerResult
+from orchestra.agents.prompts import code_agent_templates
+from orchestra.agents.tool_calls import ToolCallLog, traced
 from orchestra.config import Config
-from orchestra.dispatch import Dispatcher, LayerResult
 from orchestra.errors import ConfigError, LayerFailedError, describe
 from orchestra.graph import LayerGraph
 from orchestra.models import AgentSpec, ModelFactory, ProfileModelFactory
-from orchestra.prompts import code_agent_templates
 from orchestra.tools import ToolRegistry, load_tool_sources
-from orchestra.trace import ToolCallLog, traced
 
 log = structlog.get_logger(__name__)
 
@@ -152,7 +152,7 @@ class Hierarchy:
             ConfigError: a layer's name collides with a tool it could be called beside.
         """
         self.config = config
-        self.graph = LayerGraph.from_config(config)
+        self.graph: LayerGraph = config.layer_graph()
         self._owns_registry = registry is None
         self.registry = registry or load_tool_sources(config)
         self.tool_log = tool_log

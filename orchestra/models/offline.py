@@ -15,8 +15,8 @@ from typing import Any
 
 from smolagents import Tool
 
-from orchestra.models import AgentSpec
-from orchestra.scripted import RecordingModel
+from orchestra.models.scripted import RecordingModel
+from orchestra.models.spec import AgentSpec
 
 MAX_TOOL_CALLS = 3
 """Tools called in the first step; the rest would only repeat the same observation."""
