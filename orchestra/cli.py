@@ -207,16 +207,9 @@ def _print_beat(data: dict[str, Any]) -> None:
 
 
 def _serve_mcp(args: argparse.Namespace) -> int:
-    from orchestra.mcp_server import serve_options
+    from orchestra.mcp_server import serve_parsed
 
-    serve_options(
-        args.transport,
-        config_path=args.config,
-        store=args.store,
-        host=args.host,
-        port=args.port,
-        log_level=args.log_level,
-    )
+    serve_parsed(args)
     return 0
 
 

@@ -219,14 +219,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     configure_logging("console", args.log_level)
     try:
-        serve_options(
-            args.transport,
-            config_path=args.config,
-            store=args.store,
-            host=args.host,
-            port=args.port,
-            log_level=args.log_level,
-        )
+        serve_parsed(args)
     except OrchestraError as error:
         print(f"orchestra.mcp_server: error: {error}", file=sys.stderr)
         return error.exit_code
@@ -461,6 +454,18 @@ def serve_options(
     if store:
         settings = settings.model_copy(update={"store_path": store})
     serve(transport, settings=settings, host=host, port=port, log_level=log_level, heartbeat_config=config)
+
+
+def serve_parsed(args: argparse.Namespace) -> None:
+    """:func:`serve_options` from parsed ``--transport/--config/--store/--host/--port/--log-level``."""
+    serve_options(
+        args.transport,
+        config_path=args.config,
+        store=args.store,
+        host=args.host,
+        port=args.port,
+        log_level=args.log_level,
+    )
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -37,3 +37,9 @@ def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> It
         monkeypatch.delenv(key, raising=False)
     monkeypatch.setenv("ORCHESTRA_HOME", str(tmp_path / "orchestra-home"))
     yield
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    """Async tests run on asyncio only."""
+    return "asyncio"

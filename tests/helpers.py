@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -59,3 +61,22 @@ def config_text(body: str) -> str:
 def load(body: str, **kwargs: Any) -> Config:
     """Parse a test config (see :func:`config_text`)."""
     return config_from_text(config_text(body), file="test.yaml", **kwargs)
+
+
+def race_threads_and_a_process(
+    target: Callable[..., None], arguments: Callable[[str], tuple[Any, ...]], *, threads: int
+) -> int:
+    """Run ``target(*arguments(worker))`` in one spawned process and ``threads`` threads at once.
+
+    Workers are named ``proc`` and ``thread0``, ``thread1``...; returns the process's exit code
+    once every worker is done.
+    """
+    process = multiprocessing.get_context("spawn").Process(target=target, args=arguments("proc"))
+    process.start()
+    workers = [threading.Thread(target=target, args=arguments(f"thread{n}")) for n in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    process.join(60)
+    return process.exitcode if process.exitcode is not None else -1

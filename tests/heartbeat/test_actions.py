@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,28 +11,10 @@ import pytest
 from orchestra.errors import ServiceError
 from orchestra.heartbeat.actions import HANDLERS, ActReport, act, run_action
 from orchestra.heartbeat.decision import Decision, GoalChange, PlannedAction
-from orchestra.services import CognitiveServices, ServicesSettings, SyncSettings
+from orchestra.services import CognitiveServices
 from orchestra.services.energy import ACTION_COSTS
 
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    """Async tests run on asyncio only."""
-    return "asyncio"
-
-
-@pytest.fixture
-def services(tmp_path: Path) -> Iterator[CognitiveServices]:
-    """Services over a fresh store with a local remote (offline recall)."""
-    svc = CognitiveServices.open(
-        ServicesSettings(
-            store_path=str(tmp_path / "o.db"), sync=SyncSettings(remote_path=str(tmp_path / "remote.db"))
-        )
-    )
-    yield svc
-    svc.close()
 
 
 def plan(*actions: tuple[str, dict[str, Any]], changes: list[GoalChange] | None = None) -> Decision:

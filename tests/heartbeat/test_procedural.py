@@ -3,30 +3,14 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from orchestra.heartbeat.actions import act
 from orchestra.heartbeat.procedural import procedural_decision
-from orchestra.services import CognitiveServices, ServicesSettings
+from orchestra.services import CognitiveServices
 
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    """Async tests run on asyncio only."""
-    return "asyncio"
-
-
-@pytest.fixture
-def services(tmp_path: Path) -> Iterator[CognitiveServices]:
-    """Services over a fresh store (offline recall)."""
-    svc = CognitiveServices.open(ServicesSettings(store_path=str(tmp_path / "o.db")))
-    yield svc
-    svc.close()
 
 
 def age(services: CognitiveServices, goal_id: str, days: float) -> None:

@@ -11,12 +11,6 @@ from orchestra.services import CognitiveServices, ServicesSettings, SyncSettings
 
 
 @pytest.fixture
-def anyio_backend() -> str:
-    """Async tests run on asyncio only."""
-    return "asyncio"
-
-
-@pytest.fixture
 def remote_dir(tmp_path: Path) -> Path:
     """Directory of the remote store; removing it takes the remote down."""
     directory = tmp_path / "remote"

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import multiprocessing
-import threading
 from pathlib import Path
 
 import pytest
 
 from orchestra.errors import ServiceError
 from orchestra.services import CognitiveServices, ServicesSettings
+from tests.helpers import race_threads_and_a_process
 
 pytestmark = pytest.mark.anyio
 
@@ -187,19 +186,8 @@ def test_concurrent_writers_lose_no_memories(settings: ServicesSettings, tmp_pat
     CognitiveServices.open(settings).close()
     payload = settings.model_dump_json()
     count = 40
-    process = multiprocessing.get_context("spawn").Process(
-        target=_write_memories, args=(payload, "proc", count)
-    )
-    process.start()
-    threads = [
-        threading.Thread(target=_write_memories, args=(payload, f"thread{n}", count)) for n in range(3)
-    ]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    process.join(60)
-    assert process.exitcode == 0
+    exitcode = race_threads_and_a_process(_write_memories, lambda worker: (payload, worker, count), threads=3)
+    assert exitcode == 0
     svc = CognitiveServices.open(settings)
     try:
         assert svc.store.query_one("SELECT count(*) FROM memories")[0] == 4 * count

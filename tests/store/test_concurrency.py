@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import multiprocessing
-import threading
 from pathlib import Path
 
 from orchestra.store import Store
+from tests.helpers import race_threads_and_a_process
 
 PER_WORKER = 60
 
@@ -32,16 +31,10 @@ class TestConcurrentWriters:
         """Four threads and one spawned process increment one counter; every increment survives."""
         path = str(tmp_path / "shared.db")
         Store(path).close()
-        ctx = multiprocessing.get_context("spawn")
-        process = ctx.Process(target=_increment, args=(path, "proc", PER_WORKER))
-        process.start()
-        threads = [threading.Thread(target=_increment, args=(path, f"t{n}", PER_WORKER)) for n in range(4)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        process.join(60)
-        assert process.exitcode == 0
+        exitcode = race_threads_and_a_process(
+            _increment, lambda worker: (path, worker, PER_WORKER), threads=4
+        )
+        assert exitcode == 0
         with Store(path) as store:
             assert store.get_state("counter") == 5 * PER_WORKER
             assert store.query_one("SELECT count(*) FROM beliefs")[0] == 5 * PER_WORKER
