@@ -94,7 +94,13 @@ class Dispatcher:
     # ------------------------------------------------------------------ cycle lifecycle
 
     def begin_cycle(self, task: str) -> None:
-        """Start a cycle: forget this cycle's memo, compute priors from earlier cycles' reports."""
+        """Start a cycle: forget this cycle's memo, compute priors from earlier cycles' reports.
+
+        Args:
+            task: what layers run for when the root did not write their task itself (the
+                prefetched sweep, and the ancestors of a layer the root calls): a layer task,
+                never the root's own instructions (a heartbeat's Decision format is the root's).
+        """
         priors = {
             layer: {
                 source: self.last_reports[source]

@@ -15,12 +15,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import structlog
-from smolagents import CodeAgent, LogLevel, Model, MultiStepAgent, Tool, ToolCallingAgent
+from smolagents import ChatMessage, CodeAgent, LogLevel, Model, MultiStepAgent, Tool, ToolCallingAgent
 from smolagents.memory import ActionStep
 
 from layers import layer_defaults
+from orchestra.agents.context import bound_step_error, replay
 from orchestra.agents.dispatch import Dispatcher, LayerResult
-from orchestra.agents.prompts import code_agent_templates
+from orchestra.agents.prompts import code_agent_templates, code_system_prompt
 from orchestra.agents.tool_calls import ToolCallLog, traced
 from orchestra.config import Config
 from orchestra.errors import ConfigError, LayerFailedError, describe
@@ -33,11 +34,20 @@ log = structlog.get_logger(__name__)
 ROOT_NAME = "consciousness"
 
 
-class _CachedPromptMixin:
-    """Render the system prompt once per tool set, not on every run (smolagents re-renders Jinja)."""
+class _PromptMixin:
+    """What every orchestra agent's prompt does differently from smolagents' default.
+
+    The system prompt is rendered once per tool set (smolagents re-renders Jinja on every run),
+    with each argument documented once (:class:`~orchestra.agents.prompts.PromptTool`); the prompt
+    replays at most ``memory_window`` action steps; a failed step's error quotes at most
+    ``error_excerpt_chars`` of the failed text (:mod:`orchestra.agents.context`).
+    """
 
     _prompt_key: tuple[Any, ...] | None = None
     _prompt_text: str = ""
+    memory_window: int | None = None
+    error_excerpt_chars: int = 400
+    memory: Any
 
     def initialize_system_prompt(self) -> str:
         key = (
@@ -47,16 +57,28 @@ class _CachedPromptMixin:
             id(getattr(self, "prompt_templates", None)),
         )
         if key != self._prompt_key:
-            self._prompt_text = super().initialize_system_prompt()  # type: ignore[misc]
+            if isinstance(self, CodeAgent):
+                self._prompt_text = code_system_prompt(self)
+            else:
+                self._prompt_text = super().initialize_system_prompt()  # type: ignore[misc]
             self._prompt_key = key
         return self._prompt_text
 
+    def write_memory_to_messages(self, summary_mode: bool = False) -> list[ChatMessage]:
+        system = self.memory.system_prompt.to_messages(summary_mode=summary_mode)
+        return replay(system, self.memory.steps, self.memory_window, summary_mode=summary_mode)
 
-class RootCodeAgent(_CachedPromptMixin, CodeAgent):
-    """The root manager: a CodeAgent whose rendered system prompt is cached."""
+    def _finalize_step(self, memory_step: Any) -> None:
+        if isinstance(memory_step, ActionStep):
+            bound_step_error(memory_step, self.error_excerpt_chars)
+        super()._finalize_step(memory_step)  # type: ignore[misc]
 
 
-class _LayerAgentMixin(_CachedPromptMixin):
+class RootCodeAgent(_PromptMixin, CodeAgent):
+    """The root manager: a CodeAgent with orchestra's prompt handling."""
+
+
+class _LayerAgentMixin(_PromptMixin):
     """Routes manager calls through the dispatcher and turns the step limit into a failure."""
 
     dispatcher: Dispatcher | None = None
@@ -188,8 +210,10 @@ class Hierarchy:
             )
 
         self.dispatcher = Dispatcher(self.graph, self.layers, config.agents.max_parallel_layers)
-        for agent in self.layers.values():
+        for name, agent in self.layers.items():
             agent.dispatcher = self.dispatcher
+            agent.memory_window = config.layers[name].max_memory_steps or config.agents.max_memory_steps
+            agent.error_excerpt_chars = config.agents.error_excerpt_chars
 
         root_tools = self._traced(ROOT_NAME, chosen["root.tools"])
         root_spec = AgentSpec(
@@ -212,6 +236,8 @@ class Hierarchy:
             final_answer_checks=self._root_checks,
             name=None,
         )
+        self.root.memory_window = config.root.max_memory_steps or config.agents.max_memory_steps
+        self.root.error_excerpt_chars = config.agents.error_excerpt_chars
 
     def _traced(self, agent_name: str, tools: list[Tool]) -> list[Tool]:
         if self.tool_log is None:
@@ -262,10 +288,17 @@ class Hierarchy:
                     ConfigError,
                 )
 
-    def run(self, task: str) -> CycleResult:
-        """Run one cycle: the root works on ``task``, calling layers through the DAG."""
+    def run(self, task: str, *, layer_task: str | None = None) -> CycleResult:
+        """Run one cycle: the root works on ``task``, calling layers through the DAG.
+
+        Args:
+            task: the root's task.
+            layer_task: what layers the root did not brief itself work on (the prefetched sweep
+                and the ancestors of a layer it calls); ``task`` when omitted. The heartbeat
+                passes the situation without the root's Decision format.
+        """
         started = time.monotonic()
-        self.dispatcher.begin_cycle(task)
+        self.dispatcher.begin_cycle(task if layer_task is None else layer_task)
         if self.config.agents.prefetch_upstream:
             self.dispatcher.prefetch(self.graph.sinks())
         answer: Any = None

@@ -11,11 +11,14 @@ templates stay smolagents' own.
 from __future__ import annotations
 
 import importlib.resources
+import re
 from copy import deepcopy
 from functools import cache
 from typing import Any, Literal
 
 import yaml
+from smolagents import CodeAgent, Tool
+from smolagents.agents import populate_template
 
 PromptStyle = Literal["default", "compact"]
 
@@ -65,3 +68,50 @@ def code_agent_templates(style: PromptStyle) -> dict[str, Any]:
         templates["system_prompt"] = COMPACT_SYSTEM_PROMPT
         templates["managed_agent"]["task"] = COMPACT_MANAGED_TASK
     return templates
+
+
+_ARGS_SECTION = re.compile(r"\n*^Args:\n(?:(?:[ \t]+.*)?\n?)*", re.MULTILINE)
+"""A Google-style ``Args:`` section: the header, then indented or blank lines."""
+
+
+def without_args_section(description: str) -> str:
+    """A tool description with its own ``Args:`` section taken out (the prompt lists arguments)."""
+    return _ARGS_SECTION.sub("\n\n", description).rstrip()
+
+
+class PromptTool:
+    """A tool as a system prompt shows it: smolagents' rendering, with argument docs once.
+
+    smolagents appends an ``Args:`` block built from the tool's inputs to its description; a tool
+    whose description is a whole docstring (every service tool) already has one, so without this
+    the prompt carried each argument's doc twice (11-27 % of a system prompt).
+    """
+
+    def __init__(self, tool: Tool) -> None:
+        self._tool = tool
+        self.description = without_args_section(tool.description) if tool.inputs else tool.description
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._tool, name)
+
+    def to_code_prompt(self) -> str:
+        """The tool as a Python signature with its docstring."""
+        return type(self._tool).to_code_prompt(self)
+
+
+def code_system_prompt(agent: CodeAgent) -> str:
+    """A CodeAgent's system prompt, rendered as smolagents does but with :class:`PromptTool` tools."""
+    imports = agent.authorized_imports
+    return populate_template(
+        agent.prompt_templates["system_prompt"],
+        variables={
+            "tools": {name: PromptTool(tool) for name, tool in agent.tools.items()},
+            "managed_agents": agent.managed_agents,
+            "authorized_imports": (
+                "You can import from any package you want." if "*" in imports else str(imports)
+            ),
+            "custom_instructions": agent.instructions,
+            "code_block_opening_tag": agent.code_block_tags[0],
+            "code_block_closing_tag": agent.code_block_tags[1],
+        },
+    )

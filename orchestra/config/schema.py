@@ -71,6 +71,9 @@ class RootConfig(StrictModel):
     max_steps: int = Field(10, ge=1, description="Step limit of the root agent.")
     instructions: str | None = Field(None, description="Appended to the root's system prompt.")
     tools: list[str] = Field(default_factory=list, description="Tool names the root may call directly.")
+    max_memory_steps: int | None = Field(
+        None, ge=1, description="Steps the root's prompt replays; omitted means agents.max_memory_steps."
+    )
 
 
 class LayerConfig(StrictModel):
@@ -82,6 +85,9 @@ class LayerConfig(StrictModel):
     max_steps: int | None = Field(None, ge=1, description="Step limit; omitted means the layer's default.")
     description: str | None = Field(None, description="What the root reads when choosing to call this layer.")
     instructions: str | None = Field(None, description="Appended to the layer's system prompt.")
+    max_memory_steps: int | None = Field(
+        None, ge=1, description="Steps the layer's prompt replays; omitted means agents.max_memory_steps."
+    )
 
 
 def _parse_edge(value: Any) -> Any:
@@ -226,6 +232,18 @@ class AgentsConfig(StrictModel):
     )
     root_prompt: Literal["default", "compact"] = Field(
         "default", description="The root's system prompt: smolagents' own, or compact (no worked examples)."
+    )
+    max_memory_steps: int | None = Field(
+        None,
+        ge=1,
+        description="Action steps an agent's prompt replays (the task always stays); null replays all. "
+        "Keeps a long run inside a small model's context.",
+    )
+    error_excerpt_chars: int = Field(
+        400,
+        ge=80,
+        le=100_000,
+        description="Longest excerpt of a failed step's text that its error quotes back to the model.",
     )
     prefetch_upstream: bool = Field(
         False,

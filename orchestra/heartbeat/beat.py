@@ -38,6 +38,7 @@ from orchestra.heartbeat.decision import (
 from orchestra.heartbeat.procedural import procedural_decision
 from orchestra.models import FallbackModel, ModelFactory
 from orchestra.models.offline import OfflinePolicyModel
+from orchestra.services.energy import ACTION_COSTS
 from orchestra.services.surface import CognitiveServices
 from orchestra.tools.sources import ToolContext, load_tool_sources
 
@@ -272,11 +273,11 @@ class Heartbeat:
         if self._pending is not None and not self._pending.done():
             reason = "the previous beat's decision is still running past its deadline"
             return self._fallback(reason), reason, None
-        task = _decide_task(
-            observation, orientation, self.services, energy, self.config.heartbeat.instructions
-        )
+        task = _decide_task(observation, orientation, energy, self.config.heartbeat.instructions)
         answers_before = _answers(self.hierarchy.root.model)
-        future = self._decider.submit(self.hierarchy.run, task)
+        future = self._decider.submit(
+            self.hierarchy.run, task, layer_task=_layer_task(observation, orientation)
+        )
         self._pending = future
         deadline = self.config.heartbeat.deadline_s
         try:
@@ -367,29 +368,42 @@ class Heartbeat:
         self.close()
 
 
-def _decide_task(
-    observation: dict[str, Any],
-    orientation: dict[str, Any],
-    services: CognitiveServices,
-    energy: int,
-    instructions: str | None,
-) -> str:
-    from orchestra.services.energy import ACTION_COSTS
-
-    costs = ", ".join(f"{action}={cost}" for action, cost in ACTION_COSTS.items())
-    parts = [
-        "Heartbeat: decide what this mind does now.",
+def _situation(observation: dict[str, Any], orientation: dict[str, Any]) -> list[str]:
+    """What OBSERVE and ORIENT found, as the paragraphs both the root's and the layers' tasks open with."""
+    return [
         f"Observation: {json.dumps(observation, default=str)}",
         f"Goals: {json.dumps(orientation['goals'], default=str)[:3000]}",
         f"Recent memories: {json.dumps(orientation['recent_memories'])[:2000]}",
         f"Identity: {json.dumps(orientation['identity_memories'])[:1000]}",
         f"Last beat: {orientation['last_narrative'] or '(none)'}",
+    ]
+
+
+def _decide_task(
+    observation: dict[str, Any], orientation: dict[str, Any], energy: int, instructions: str | None
+) -> str:
+    """The root's task: the situation, the energy and costs, and the Decision it must write."""
+    costs = ", ".join(f"{action}={cost}" for action, cost in ACTION_COSTS.items())
+    parts = [
+        "Heartbeat: decide what this mind does now.",
+        *_situation(observation, orientation),
         f"Energy: {energy}. Action costs: {costs}.",
         DECISION_FORMAT,
     ]
     if instructions:
         parts.append(instructions)
     return "\n\n".join(parts)
+
+
+def _layer_task(observation: dict[str, Any], orientation: dict[str, Any]) -> str:
+    """A layer's task in a beat: the situation to report on from its own role, no Decision format."""
+    return "\n\n".join(
+        [
+            "Heartbeat: report on the mind's current situation from your layer's point of view; "
+            "the root decides what to do with your report.",
+            *_situation(observation, orientation),
+        ]
+    )
 
 
 def _prediction_error(prediction: dict[str, Any], observation: dict[str, Any]) -> float:

@@ -100,4 +100,10 @@ DECISION_FORMAT = """Finish with final_answer(decision) where decision is a dict
  "focus_goal_id": str or None, "actions": [{"action": str, "params": dict, "reason": str}],
  "goal_changes": [{"goal_id": str, "action": "promote"|"demote"|"complete"|"abandon"|"add_progress",
                    "note": str}]}
-Actions run in order and stop at the first one the energy left cannot pay for."""
+Actions run in order and stop at the first one the energy left cannot pay for.
+Example:
+final_answer({"reasoning": "Energy is high and no goal is active: recall, then note it.",
+ "emotional_state": 0.1, "confidence": 0.6, "focus_goal_id": None,
+ "actions": [{"action": "recall", "params": {"query": "open questions"}, "reason": "context first"},
+             {"action": "remember", "params": {"content": "I looked."}, "reason": "keep it"}],
+ "goal_changes": []})"""

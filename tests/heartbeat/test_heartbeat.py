@@ -120,6 +120,18 @@ class TestDecisionCycle:
         assert "create_memory(" in first_step["code"]
         assert {call["tool"] for call in first_step["tool_calls"]} >= {"create_memory", "semantic_recall"}
 
+    def test_layers_get_a_layer_task_not_the_decision_format(self, tmp_path: Path) -> None:
+        """A layer the root did not brief sees the situation and its role, never the root's Decision format."""
+        factory = sc001_factory()
+        with Heartbeat(make_config(tmp_path), model_factory=factory) as heartbeat:
+            heartbeat.beat()
+        root_prompt = "\n".join(m["content"] for m in factory.models["consciousness"].calls[0])
+        layer_prompt = "\n".join(m["content"] for m in factory.models["perceptual"].calls[0])
+        assert "final_answer(decision)" in root_prompt
+        assert "final_answer(decision)" not in layer_prompt
+        assert "Action costs" not in layer_prompt
+        assert "Observation:" in layer_prompt and "report on the mind's current situation" in layer_prompt
+
     def test_two_beats_carry_energy_and_memory(self, tmp_path: Path) -> None:
         factory = sc001_factory()
         factory.models["consciousness"].replies += [

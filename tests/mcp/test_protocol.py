@@ -151,7 +151,12 @@ class TestShutdown:
             stderr=subprocess.PIPE,
         )
         try:
-            time.sleep(1.0)  # let it start and block on stdin
+            # Let it start and block on stdin: it opens its store once started (a fixed sleep
+            # raced the startup on a loaded machine, and a Ctrl-C during imports is not the case here).
+            deadline = time.monotonic() + 30
+            while not (tmp_path / "orchestra.db").exists() and time.monotonic() < deadline:
+                time.sleep(0.05)
+            time.sleep(0.5)
             assert process.stdin is not None
             if how == "EOF":
                 process.stdin.close()
