@@ -124,6 +124,23 @@ def describe(error: BaseException) -> str:
             error = error.__cause__
         else:
             break
-    lines = str(error).strip().splitlines()
-    text = lines[0][:300] if lines else ""
+    text = _cause_text(str(error))
     return f"{type(error).__name__}: {text}" if text else type(error).__name__
+
+
+_CAUSE_LIMIT = 300
+
+
+def _cause_text(message: str) -> str:
+    """The first line of a message; when it ends in a colon, also the lines it introduces.
+
+    ``10 validation errors:`` alone hides the cause; the (first three) lines after it are the cause.
+    """
+    lines = [line.strip() for line in message.strip().splitlines() if line.strip()]
+    if not lines:
+        return ""
+    text = lines[0]
+    if text.endswith(":") and len(lines) > 1:
+        details = lines[1:4]
+        text = f"{text} {'; '.join(details)}" + (" ..." if len(lines) > 4 else "")
+    return text[:_CAUSE_LIMIT]

@@ -81,10 +81,26 @@ class Dispatcher:
     """Runs layer agents for the root, upstream first, memoized per cycle."""
 
     def __init__(
-        self, graph: LayerGraph, agents: dict[str, MultiStepAgent], max_parallel: int | None = None
+        self,
+        graph: LayerGraph,
+        agents: dict[str, MultiStepAgent],
+        max_parallel: int | None = None,
+        *,
+        run_slots: dict[str, threading.Semaphore] | None = None,
     ) -> None:
+        """Dispatch for one hierarchy.
+
+        Args:
+            graph: the layer DAG.
+            agents: layer name → its agent.
+            max_parallel: layers run at once; all of a generation when None.
+            run_slots: layer → a semaphore it holds for its whole run. Layers on a profile whose
+                server serves few requests at once share one, so they run one after another and
+                each keeps the server's prompt cache for its own steps instead of interleaving.
+        """
         self.graph = graph
         self.agents = agents
+        self.run_slots = dict(run_slots or {})
         workers = max_parallel or max(1, len(agents))
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="orchestra-layer")
         self._cycle: _Cycle | None = None
@@ -197,8 +213,14 @@ class Dispatcher:
         log.debug("layer_started", layer=layer, requested_by=requested_by, feeders=list(feeders))
         answer: str | None = None
         error: str | None = None
+        slot = self.run_slots.get(layer)
         try:
-            answer = str(agent.run(full_task, reset=True))
+            if slot is None:
+                answer = str(agent.run(full_task, reset=True))
+            else:
+                with slot:
+                    started = time.monotonic()
+                    answer = str(agent.run(full_task, reset=True))
         except LayerFailedError as failure:
             error = failure.reason
         except Exception as failure:

@@ -9,6 +9,7 @@ instead of asking the model for a best-effort answer that would look like succes
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -74,8 +75,25 @@ class _PromptMixin:
         super()._finalize_step(memory_step)  # type: ignore[misc]
 
 
+class RootStepLimitError(Exception):
+    """The root used its last step without a final answer; the message says what went wrong last."""
+
+
 class RootCodeAgent(_PromptMixin, CodeAgent):
-    """The root manager: a CodeAgent with orchestra's prompt handling."""
+    """The root manager: a CodeAgent with orchestra's prompt handling.
+
+    At its step limit it stops: smolagents would make one more model call for a best-effort
+    answer that a cycle cannot use (a heartbeat needs a checked Decision), paying a whole
+    request for nothing.
+    """
+
+    def _handle_max_steps_reached(self, task: str) -> Any:
+        actions = [step for step in self.memory.steps if isinstance(step, ActionStep)]
+        last_error = next((step.error for step in reversed(actions) if step.error is not None), None)
+        reason = f"root hit its step limit ({self.max_steps} steps)"
+        if last_error is not None:
+            reason += f"; last error: {describe(last_error)}"
+        raise RootStepLimitError(reason)
 
 
 class _LayerAgentMixin(_PromptMixin):
@@ -209,7 +227,9 @@ class Hierarchy:
                 verbosity,
             )
 
-        self.dispatcher = Dispatcher(self.graph, self.layers, config.agents.max_parallel_layers)
+        self.dispatcher = Dispatcher(
+            self.graph, self.layers, config.agents.max_parallel_layers, run_slots=self._run_slots(config)
+        )
         for name, agent in self.layers.items():
             agent.dispatcher = self.dispatcher
             agent.memory_window = config.layers[name].max_memory_steps or config.agents.max_memory_steps
@@ -238,6 +258,29 @@ class Hierarchy:
         )
         self.root.memory_window = config.root.max_memory_steps or config.agents.max_memory_steps
         self.root.error_excerpt_chars = config.agents.error_excerpt_chars
+
+    @staticmethod
+    def _run_slots(config: Config) -> dict[str, threading.Semaphore]:
+        """Layer → the run slot of its profile, for profiles that declare ``max_concurrent``."""
+        per_profile = {
+            name: threading.Semaphore(profile.max_concurrent)
+            for name, profile in config.models.items()
+            if profile.max_concurrent is not None
+        }
+        return {
+            name: per_profile[layer.model]
+            for name, layer in config.layers.items()
+            if layer.model in per_profile
+        }
+
+    def prefetches(self) -> bool:
+        """Whether a cycle starts the upstream sweep early: configured, and the root does not share a
+        limited server with the layers (interleaving them there would only evict its prompt cache)."""
+        if not self.config.agents.prefetch_upstream:
+            return False
+        root_profile = self.config.models[self.config.root.model]
+        shared = any(layer.model == self.config.root.model for layer in self.config.layers.values())
+        return not (root_profile.max_concurrent is not None and shared)
 
     def _traced(self, agent_name: str, tools: list[Tool]) -> list[Tool]:
         if self.tool_log is None:
@@ -299,19 +342,14 @@ class Hierarchy:
         """
         started = time.monotonic()
         self.dispatcher.begin_cycle(task if layer_task is None else layer_task)
-        if self.config.agents.prefetch_upstream:
+        if self.prefetches():
             self.dispatcher.prefetch(self.graph.sinks())
         answer: Any = None
         error: str | None = None
         try:
             answer = self.root.run(task, reset=True)
-            last = self.root.memory.steps[-1] if self.root.memory.steps else None
-            if (
-                isinstance(last, ActionStep)
-                and last.error is not None
-                and "max steps" in str(last.error).lower()
-            ):
-                error = f"root hit its step limit ({self.root.max_steps} steps)"
+        except RootStepLimitError as limit:
+            error = str(limit)
         except Exception as failure:
             error = describe(failure)
         finally:

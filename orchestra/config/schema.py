@@ -57,7 +57,16 @@ class ModelProfile(StrictModel):
         default_factory=list, description="Profiles tried in order when this one fails."
     )
     params: dict[str, Any] = Field(
-        default_factory=dict, description="Extra litellm completion parameters, e.g. reasoning_effort."
+        default_factory=dict,
+        description="Extra litellm completion parameters, e.g. reasoning_effort. With an api_base, "
+        "message content is sent as plain text (flatten_messages_as_text: true) unless set here.",
+    )
+    max_concurrent: int | None = Field(
+        None,
+        ge=1,
+        description="Requests this profile's server serves at once (1 for a single-slot local server): "
+        "further requests queue, layers on it run one at a time, and the upstream prefetch is skipped "
+        "when the root shares it; null means no limit.",
     )
 
 

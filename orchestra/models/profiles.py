@@ -8,6 +8,7 @@ order (:mod:`orchestra.models.fallback`), each attempt bounded by the profile's 
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from smolagents import ChatMessage, LiteLLMModel, Model
@@ -33,36 +34,61 @@ class ProfileModelFactory:
             name: ProfileHealth(name=name, cooldown_s=profile.cooldown_s)
             for name, profile in config.models.items()
         }
+        self.slots: dict[str, threading.BoundedSemaphore] = profile_slots(config)
+        """Profile → the requests it may have in flight, shared by every agent (``max_concurrent``)."""
 
     def __call__(self, spec: AgentSpec) -> Model:
         chain = [spec.profile, *self.config.models[spec.profile].fallbacks]
-        models = [build_single_model(self.config.models[name], spec) for name in chain]
+        models = [
+            build_single_model(self.config.models[name], spec, slots=self.slots.get(name)) for name in chain
+        ]
         if len(models) == 1:
             return models[0]
         return FallbackModel([(self.health[name], model) for name, model in zip(chain, models, strict=True)])
 
 
-def build_single_model(profile: ModelProfile, spec: AgentSpec) -> Model:
+def profile_slots(config: Config) -> dict[str, threading.BoundedSemaphore]:
+    """One semaphore per profile that declares ``max_concurrent``."""
+    return {
+        name: threading.BoundedSemaphore(profile.max_concurrent)
+        for name, profile in config.models.items()
+        if profile.max_concurrent is not None
+    }
+
+
+def build_single_model(
+    profile: ModelProfile, spec: AgentSpec, *, slots: threading.BoundedSemaphore | None = None
+) -> Model:
     """One profile, no fallbacks: the offline policy or a litellm model."""
     if profile.model == OFFLINE_MODEL_ID:
         return OfflinePolicyModel(spec)
-    return ProfileLiteLLMModel(profile)
+    return ProfileLiteLLMModel(profile, slots=slots)
 
 
 class ProfileLiteLLMModel(LiteLLMModel):
-    """A ``LiteLLMModel`` whose retries are bounded by the profile's total time budget."""
+    """A ``LiteLLMModel`` whose retries are bounded by the profile's total time budget.
 
-    def __init__(self, profile: ModelProfile) -> None:
+    A profile with an ``api_base`` (a local or self-hosted OpenAI-compatible server) sends message
+    content as plain text: smolagents sends a list of parts, which llama.cpp's server refuses for
+    a system message (HTTP 500, "validation errors"), and plain text means the same to every server.
+    A profile with ``max_concurrent`` waits for a free slot before each request.
+    """
+
+    def __init__(self, profile: ModelProfile, *, slots: threading.BoundedSemaphore | None = None) -> None:
         import litellm
 
         litellm.suppress_debug_info = True  # its "Give Feedback" banner goes to stdout on every error
-        kwargs: dict[str, Any] = {"drop_params": True, "max_retries": 0, **profile.params}
+        kwargs: dict[str, Any] = {"drop_params": True, "max_retries": 0}
+        if profile.api_base:
+            kwargs["flatten_messages_as_text"] = True
+        kwargs.update(profile.params)
         if profile.temperature is not None:
             kwargs["temperature"] = profile.temperature
         if profile.max_tokens is not None:
             kwargs["max_tokens"] = profile.max_tokens
         super().__init__(model_id=profile.model, api_base=profile.api_base, api_key=profile.api_key, **kwargs)
         self.profile = profile
+        self.slots = slots
         self.retryer = DeadlineRetrying(
             max_retries=profile.max_retries, per_call_s=profile.timeout_s, total_s=profile.total_timeout_s
         )
@@ -73,7 +99,10 @@ class ProfileLiteLLMModel(LiteLLMModel):
             raise ModelError(
                 f"no credentials for {self.model_id}: set {' or '.join(missing)} or the profile's api_key"
             )
-        return super().generate(messages, **kwargs)
+        if self.slots is None:
+            return super().generate(messages, **kwargs)
+        with self.slots:
+            return super().generate(messages, **kwargs)
 
     def _missing_credentials(self) -> list[str]:
         """Keys litellm says are missing; checked per call so exporting a key later takes effect."""

@@ -21,8 +21,43 @@ from orchestra.errors import ModelError
 log = structlog.get_logger(__name__)
 
 
+HOPELESS_MARKERS = (
+    "validation error",
+    "context length",
+    "context window",
+    "context size",
+    "maximum context",
+    "exceeds the context",
+    "exceed context",
+    "n_ctx",
+    "too many tokens",
+    "prompt is too long",
+)
+"""Words of a server error that the same request will get again: a retry cannot fix it.
+
+Local servers answer a request they cannot parse, or a prompt longer than their context, with a
+500 like any crash; its text tells the difference."""
+
+
+def is_hopeless(error: BaseException) -> bool:
+    """True when the error's text says the request itself is wrong (refused shape, context overflow)."""
+    text = str(error).lower()
+    return any(marker in text for marker in HOPELESS_MARKERS)
+
+
+def is_context_overflow(error: BaseException) -> bool:
+    """True when the error says the prompt did not fit the model's context."""
+    import litellm
+
+    if isinstance(error, litellm.ContextWindowExceededError):
+        return True
+    text = str(error).lower()
+    return any(marker in text for marker in HOPELESS_MARKERS[1:])
+
+
 def is_retryable(error: BaseException) -> bool:
-    """Rate limits, timeouts and 5xx are worth another try; auth, bad requests, refused sockets are not."""
+    """Rate limits, timeouts and 5xx are worth another try; auth, bad requests, refused sockets,
+    and a 5xx whose text says the request itself is wrong (:func:`is_hopeless`) are not."""
     import litellm
 
     retryable = (
@@ -31,7 +66,7 @@ def is_retryable(error: BaseException) -> bool:
         litellm.InternalServerError,
         litellm.ServiceUnavailableError,
     )
-    return isinstance(error, retryable)
+    return isinstance(error, retryable) and not is_hopeless(error)
 
 
 @dataclass(kw_only=True)

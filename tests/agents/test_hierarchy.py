@@ -321,3 +321,21 @@ class TestLevers:
         by_name = {layer.layer: layer for layer in result.layers}
         assert by_name["metacognitive"].requested_by == "root"
         assert all(factory.models[name].call_count == 1 for name in FIVE)
+
+
+class TestRootStepLimit:
+    """At its step limit the root stops, says why, and makes no call whose answer is thrown away."""
+
+    def test_step_limit_is_a_failure_with_its_last_error(self) -> None:
+        """Two steps that never finish: not ok, the reason names the limit and the last error, two calls."""
+        factory = ScriptedFactory(
+            {"consciousness": [code("print(undefined_name)"), code("print(undefined_name)"), final("late")]}
+        )
+        config = load("layers:\n  abstract: {tools: []}\nroot: {max_steps: 2}\n")
+        with build_hierarchy(config, model_factory=factory) as hierarchy:
+            result = hierarchy.run("Go.")
+        assert not result.ok and result.answer is None
+        assert result.error is not None
+        assert result.error.startswith("root hit its step limit (2 steps); last error: ")
+        assert "undefined_name" in result.error
+        assert factory.models["consciousness"].call_count == 2

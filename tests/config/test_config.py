@@ -60,7 +60,10 @@ class TestErrors:
         assert message.startswith(
             "layers.abstract.max_stepz: unknown key 'max_stepz' (did you mean 'max_steps'?)"
         )
-        assert "valid keys: description, instructions, kind, max_memory_steps, max_steps, model, tools" in message
+        assert (
+            "valid keys: description, instructions, kind, max_memory_steps, max_steps, model, tools"
+            in message
+        )
         assert message.endswith(f"({path}:4)")
 
     def test_bound_violation_has_the_promised_shape(self, tmp_path: Path) -> None:
