@@ -1,7 +1,7 @@
 """SC-003: decision latency of a five-step heartbeat, orchestra against plain smolagents.
 
 Every scenario does the same work through litellm over real HTTP to the scripted model server
-(:mod:`benchmarks.model_server`); only the orchestration differs. Run it with
+(:mod:`benchmarks.server.model_server`); only the orchestration differs. Run it with
 ``.venv/bin/python -m benchmarks.decision_latency [--quick] [--cycles N]``.
 
 Modules: :mod:`~benchmarks.decision.texts` (the scripted replies and the task),

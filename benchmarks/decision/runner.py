@@ -36,10 +36,10 @@ from benchmarks.decision.texts import (
     root_replies,
 )
 from benchmarks.decision.tool_timer import ToolTimer
-from benchmarks.latency import LatencyProfile
-from benchmarks.model_server import ModelServer
-from benchmarks.request_log import RequestRecord
-from benchmarks.scripts import RoutedScript, message_text
+from benchmarks.server.latency_model import LatencyProfile
+from benchmarks.server.model_server import ModelServer
+from benchmarks.server.reply_scripts import RoutedScript, message_text
+from benchmarks.server.request_log import RequestRecord
 
 log = structlog.get_logger(__name__)
 

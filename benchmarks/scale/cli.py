@@ -26,7 +26,6 @@ from benchmarks.decision.scenarios import OrchestraScenario, Scenario, smolagent
 from benchmarks.decision.store import seed_store
 from benchmarks.decision.texts import heartbeat_task
 from benchmarks.decision.tool_timer import ToolTimer
-from benchmarks.latency import FAST, INSTANT, PROFILES, LatencyProfile
 from benchmarks.scale import layers_curve, minds_curve, recall_curve, tools_curve
 from benchmarks.scale.config import scale_config
 from benchmarks.scale.cycle import run_cycles
@@ -34,6 +33,7 @@ from benchmarks.scale.decision_script import decision_calls, decision_router
 from benchmarks.scale.plan import CURVES, Plan, make_plan
 from benchmarks.scale.report import METHOD, chart, document, markdown, write_outputs
 from benchmarks.scale.spec import CurveSpec
+from benchmarks.server.latency_model import FAST, INSTANT, PROFILES, LatencyProfile
 
 RESULTS = Path(__file__).resolve().parents[1] / "results"
 

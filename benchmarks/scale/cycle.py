@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 from benchmarks.decision.intervals import sequential_count, union_length
 from benchmarks.decision.scenarios import RootRun, Scenario
 from benchmarks.decision.tool_timer import ToolCall, ToolTimer
-from benchmarks.latency import LatencyProfile
-from benchmarks.model_server import ModelServer
-from benchmarks.request_log import RequestRecord
 from benchmarks.scale.router import StepRouter
+from benchmarks.server.latency_model import LatencyProfile
+from benchmarks.server.model_server import ModelServer
+from benchmarks.server.request_log import RequestRecord
 
 ROOT_STEPS = 5
 """Every curve's root decides in five steps, like the decision benchmark's."""

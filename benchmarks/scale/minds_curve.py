@@ -28,7 +28,6 @@ from benchmarks.decision.store import MEMORIES, seed_store
 from benchmarks.decision.summary import percentile
 from benchmarks.decision.texts import heartbeat_task
 from benchmarks.decision.tool_timer import ToolTimer
-from benchmarks.model_server import ModelServer
 from benchmarks.scale.config import scale_config
 from benchmarks.scale.cycle import CycleFailed, ScaleSample, check, decompose
 from benchmarks.scale.decision_script import decision_calls, decision_router
@@ -36,6 +35,7 @@ from benchmarks.scale.figures import point_figures
 from benchmarks.scale.growth import growth
 from benchmarks.scale.plan import Plan
 from benchmarks.scale.spec import Column, CurveSpec, Line, Table
+from benchmarks.server.model_server import ModelServer
 
 log = structlog.get_logger(__name__)
 

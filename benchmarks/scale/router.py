@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from benchmarks.request_log import RequestRecord
-from benchmarks.scripts import Messages, ScriptExhausted, message_text
+from benchmarks.server.reply_scripts import Messages, ScriptExhausted, message_text
+from benchmarks.server.request_log import RequestRecord
 
 ROOT_AGENT = "root"
 """How the root is named in ``calls_by_agent``."""

@@ -19,7 +19,6 @@ import pytest
 from benchmarks.decision.scenarios import RootRun, bench_config
 from benchmarks.decision.store import seed_store
 from benchmarks.decision.texts import ROOT_MARKER
-from benchmarks.latency import FAST, INSTANT
 from benchmarks.scale.bulk import add_memories, recall_queries, time_recalls
 from benchmarks.scale.cli import run_plan
 from benchmarks.scale.config import scale_config
@@ -27,7 +26,8 @@ from benchmarks.scale.cycle import CycleFailed, ScaleSample, check
 from benchmarks.scale.decision_script import decision_router
 from benchmarks.scale.minds_curve import mind_model
 from benchmarks.scale.plan import CURVES, make_plan
-from benchmarks.scripts import ScriptExhausted
+from benchmarks.server.latency_model import FAST, INSTANT
+from benchmarks.server.reply_scripts import ScriptExhausted
 
 PLAN = replace(
     make_plan(INSTANT, quick=True),

@@ -2,7 +2,7 @@
 
 Tests point litellm (and smolagents' ``LiteLLMModel``) at it so the real HTTP path runs without
 network; benchmarks use it as a reproducible stand-in for a hosted model (see
-:mod:`benchmarks.latency` for the profiles and their assumptions).
+:mod:`benchmarks.server.latency_model` for the profiles and their assumptions).
 
 Usage::
 
@@ -29,12 +29,12 @@ from typing import Any, Self
 
 import structlog
 
-from benchmarks.faults import Fault, default_fault_body
-from benchmarks.handler import ServerContext, TrackingHTTPServer
-from benchmarks.latency import INSTANT, PROFILES, JitterSource, LatencyProfile
-from benchmarks.openai_format import warm_up_tokenizer
-from benchmarks.request_log import RequestRecord
-from benchmarks.scripts import Messages, QueueScript, RoutedScript, Script, as_script
+from benchmarks.server.fault_injection import Fault, default_fault_body
+from benchmarks.server.http_handler import ServerContext, TrackingHTTPServer
+from benchmarks.server.latency_model import INSTANT, PROFILES, JitterSource, LatencyProfile
+from benchmarks.server.openai_format import warm_up_tokenizer
+from benchmarks.server.reply_scripts import Messages, QueueScript, RoutedScript, Script, as_script
+from benchmarks.server.request_log import RequestRecord
 
 log = structlog.get_logger(__name__)
 
@@ -43,9 +43,9 @@ class ModelServer:
     """Scripted OpenAI-compatible server on a background thread; concurrent requests run concurrently.
 
     Args:
-        script: A :class:`~benchmarks.scripts.Script`, a list of replies (served FIFO), or a router
-            callable ``(messages) -> reply``.
-        profile: Latency model; :data:`~benchmarks.latency.INSTANT` by default.
+        script: A :class:`~benchmarks.server.reply_scripts.Script`, a list of replies (served FIFO),
+            or a router callable ``(messages) -> reply``.
+        profile: Latency model; :data:`~benchmarks.server.latency_model.INSTANT` by default.
         host: Interface to bind; loopback by default so nothing is exposed.
         port: Port to bind; 0 picks a free one (read it back from :attr:`port`).
         seed: Seed of the latency jitter, so runs are reproducible.
