@@ -1,0 +1,27 @@
+"""The reply scripts' old address, kept because tests outside ``tests/benchmarks`` import it; the
+scripts live in :mod:`benchmarks.server.reply_scripts`.
+"""
+
+from __future__ import annotations
+
+from benchmarks.server.reply_scripts import (
+    Messages,
+    QueueScript,
+    RoutedScript,
+    RouterScript,
+    Script,
+    ScriptExhausted,
+    as_script,
+    message_text,
+)
+
+__all__ = [
+    "Messages",
+    "QueueScript",
+    "RoutedScript",
+    "RouterScript",
+    "Script",
+    "ScriptExhausted",
+    "as_script",
+    "message_text",
+]
