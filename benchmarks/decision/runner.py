@@ -20,8 +20,9 @@ from pathlib import Path
 
 import structlog
 
-from benchmarks.decision.intervals import sequential_count, union_length
-from benchmarks.decision.model_timer import ModelTimer
+from benchmarks.common.intervals import sequential_count, union_length
+from benchmarks.common.model_timer import ModelTimer
+from benchmarks.common.tool_timer import ToolTimer
 from benchmarks.decision.scenarios import RootRun, build_scenario
 from benchmarks.decision.store import seed_store
 from benchmarks.decision.texts import (
@@ -35,7 +36,6 @@ from benchmarks.decision.texts import (
     layer_reply,
     root_replies,
 )
-from benchmarks.decision.tool_timer import ToolTimer
 from benchmarks.server.latency_model import LatencyProfile
 from benchmarks.server.model_server import ModelServer
 from benchmarks.server.reply_scripts import RoutedScript, message_text

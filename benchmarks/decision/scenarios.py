@@ -19,8 +19,8 @@ from typing import Any, Protocol
 from smolagents import CodeAgent, LiteLLMModel, LogLevel, Tool
 from smolagents.memory import ActionStep
 
+from benchmarks.common.tool_timer import ToolTimer
 from benchmarks.decision.texts import FLAT_INSTRUCTIONS, LAYERS, ROOT_TOOLS
-from benchmarks.decision.tool_timer import ToolTimer
 from layers import layer_defaults
 from orchestra.config import Config, load_config
 from orchestra.decision import check_decision

@@ -22,10 +22,10 @@ os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")  # before litellm 
 
 import structlog
 
+from benchmarks.common.tool_timer import ToolTimer
 from benchmarks.decision.scenarios import OrchestraScenario, Scenario, smolagents_flat
 from benchmarks.decision.store import seed_store
 from benchmarks.decision.texts import heartbeat_task
-from benchmarks.decision.tool_timer import ToolTimer
 from benchmarks.scale import layers_curve, minds_curve, recall_curve, tools_curve
 from benchmarks.scale.config import scale_config
 from benchmarks.scale.cycle import run_cycles

@@ -2,7 +2,7 @@
 
 The decomposition is the decision benchmark's (:mod:`benchmarks.decision.runner`): model time is the
 union of the cycle's request intervals as the server recorded them, tool time comes from the
-:class:`~benchmarks.decision.tool_timer.ToolTimer`, and overhead is what is left of the wall time
+:class:`~benchmarks.common.tool_timer.ToolTimer`, and overhead is what is left of the wall time
 once the union of both is taken out. The check differs because the script is stateless: a cycle
 passes when the root succeeded in exactly the scripted number of steps, no request failed, and each
 agent made exactly the expected number of requests.
@@ -14,10 +14,10 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from benchmarks.decision.intervals import sequential_count, union_length
+from benchmarks.common.intervals import sequential_count, union_length
+from benchmarks.common.routes import StepRouter
+from benchmarks.common.tool_timer import ToolCall, ToolTimer
 from benchmarks.decision.scenarios import RootRun, Scenario
-from benchmarks.decision.tool_timer import ToolCall, ToolTimer
-from benchmarks.scale.router import StepRouter
 from benchmarks.server.latency_model import LatencyProfile
 from benchmarks.server.model_server import ModelServer
 from benchmarks.server.request_log import RequestRecord

@@ -8,6 +8,7 @@ mind's store shows it decided on its own store and on no other's.
 
 from __future__ import annotations
 
+from benchmarks.common.routes import ROOT_AGENT, Route, StepRouter
 from benchmarks.decision.texts import (
     DAG_STEP_1,
     FLAT_STEP_1,
@@ -18,7 +19,6 @@ from benchmarks.decision.texts import (
     layer_reply,
     root_replies,
 )
-from benchmarks.scale.router import ROOT_AGENT, Route, StepRouter
 
 REMEMBER_LINE = (
     'create_memory(content="Decided at this beat: draft the short benchmark summary.", '

@@ -14,10 +14,10 @@ from typing import Any
 
 import structlog
 
+from benchmarks.common.tool_timer import ToolTimer
 from benchmarks.decision.scenarios import OrchestraScenario, Scenario
 from benchmarks.decision.store import seed_store
 from benchmarks.decision.texts import heartbeat_task
-from benchmarks.decision.tool_timer import ToolTimer
 from benchmarks.scale.cycle import run_cycles
 from benchmarks.scale.figures import point_figures
 from benchmarks.scale.growth import growth_across

@@ -3,7 +3,7 @@
 A deployment may run many minds in one process (one per user, say). Each mind here is a full
 orchestra hierarchy over its own seeded store; all of them run one decision cycle at once, on
 threads, against one model server, for a few rounds. The server answers from a stateless router
-(:class:`~benchmarks.scale.router.StepRouter`), because per-agent reply queues cannot tell
+(:class:`~benchmarks.common.routes.StepRouter`), because per-agent reply queues cannot tell
 concurrent minds apart. Each mind's model id is its own (``bench-mind-<i>``), which the server logs
 with every request, so each mind's cycle is decomposed from its own requests and its own tool timer.
 
@@ -23,11 +23,11 @@ from typing import Any
 
 import structlog
 
+from benchmarks.common.tool_timer import ToolTimer
 from benchmarks.decision.scenarios import OrchestraScenario, RootRun
 from benchmarks.decision.store import MEMORIES, seed_store
 from benchmarks.decision.summary import percentile
 from benchmarks.decision.texts import heartbeat_task
-from benchmarks.decision.tool_timer import ToolTimer
 from benchmarks.scale.config import scale_config
 from benchmarks.scale.cycle import CycleFailed, ScaleSample, check, decompose
 from benchmarks.scale.decision_script import decision_calls, decision_router

@@ -14,11 +14,11 @@ from typing import Any
 
 import structlog
 
+from benchmarks.common.tool_timer import ToolTimer
 from benchmarks.decision.scenarios import OrchestraScenario, Scenario
 from benchmarks.decision.store import MEMORIES, seed_store
 from benchmarks.decision.summary import percentile
 from benchmarks.decision.texts import heartbeat_task
-from benchmarks.decision.tool_timer import ToolTimer
 from benchmarks.scale.bulk import add_memories, recall_queries, time_recalls
 from benchmarks.scale.config import scale_config
 from benchmarks.scale.cycle import run_cycles

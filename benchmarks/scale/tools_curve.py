@@ -18,10 +18,10 @@ from typing import Any
 import structlog
 from smolagents import MultiStepAgent
 
+from benchmarks.common.tool_timer import ToolTimer
 from benchmarks.decision.scenarios import OrchestraScenario, Scenario, SmolagentsScenario, smolagents_flat
 from benchmarks.decision.store import seed_store
 from benchmarks.decision.texts import heartbeat_task
-from benchmarks.decision.tool_timer import ToolTimer
 from benchmarks.scale.config import scale_config
 from benchmarks.scale.cycle import run_cycles
 from benchmarks.scale.decision_script import decision_calls, decision_router

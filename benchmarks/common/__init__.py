@@ -1,0 +1,1 @@
+"""What both suites measure with: the timers, the interval arithmetic and the marker routes."""
