@@ -5,8 +5,8 @@ from __future__ import annotations
 import statistics
 from typing import Any
 
+from benchmarks.common.cycle import CycleSample
 from benchmarks.decision.budget import base_independent_s, budget_base_s
-from benchmarks.decision.runner import CycleSample
 from benchmarks.server.latency_model import LatencyProfile
 
 PRICE_INPUT_PER_M = 0.05

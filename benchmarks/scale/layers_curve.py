@@ -14,11 +14,11 @@ from typing import Any
 
 import structlog
 
+from benchmarks.common.scenario import Scenario
 from benchmarks.common.tool_timer import ToolTimer
-from benchmarks.decision.scenarios import OrchestraScenario, Scenario
+from benchmarks.decision.scenarios import OrchestraScenario
 from benchmarks.decision.store import seed_store
-from benchmarks.decision.texts import heartbeat_task
-from benchmarks.scale.cycle import run_cycles
+from benchmarks.scale.cycle import run_point
 from benchmarks.scale.figures import point_figures
 from benchmarks.scale.growth import growth_across
 from benchmarks.scale.plan import Plan
@@ -90,15 +90,8 @@ def measure_layers_point(k: int, scenario: str, plan: Plan, store: Path) -> dict
             return OrchestraScenario(config, timer)
         return smolagents_wide(config, api_base, timer)
 
-    samples = run_cycles(
-        build,
-        wide_router(k, scenario),
-        expected_calls(k),
-        heartbeat_task(),
-        plan.profile,
-        cycles=plan.cycles,
-        warmup=plan.warmup,
-        label=f"{scenario} with {k} layers",
+    samples = run_point(
+        build, wide_router(k, scenario), expected_calls(k), plan, label=f"{scenario} with {k} layers"
     )
     figures = point_figures(samples)
     figures["layers"] = k

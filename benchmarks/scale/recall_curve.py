@@ -14,14 +14,14 @@ from typing import Any
 
 import structlog
 
+from benchmarks.common.scenario import Scenario
 from benchmarks.common.tool_timer import ToolTimer
-from benchmarks.decision.scenarios import OrchestraScenario, Scenario
+from benchmarks.decision.scenarios import OrchestraScenario
 from benchmarks.decision.store import MEMORIES, seed_store
 from benchmarks.decision.summary import percentile
-from benchmarks.decision.texts import heartbeat_task
 from benchmarks.scale.bulk import add_memories, recall_queries, time_recalls
 from benchmarks.scale.config import scale_config
-from benchmarks.scale.cycle import run_cycles
+from benchmarks.scale.cycle import run_point
 from benchmarks.scale.decision_script import decision_calls, decision_router
 from benchmarks.scale.figures import point_figures
 from benchmarks.scale.growth import growth_across
@@ -96,14 +96,11 @@ def measure_recall_point(memories: int, plan: Plan) -> dict[str, Any]:
         def build(api_base: str, timer: ToolTimer) -> Scenario:
             return OrchestraScenario(scale_config(api_base, store), timer)
 
-        samples = run_cycles(
+        samples = run_point(
             build,
             decision_router(SERIES),
             decision_calls(SERIES),
-            heartbeat_task(),
-            plan.profile,
-            cycles=plan.cycles,
-            warmup=plan.warmup,
+            plan,
             label=f"{SERIES} over {memories} memories",
         )
     figures = point_figures(samples)

@@ -18,12 +18,12 @@ from typing import Any
 import structlog
 from smolagents import MultiStepAgent
 
+from benchmarks.common.scenario import Scenario
 from benchmarks.common.tool_timer import ToolTimer
-from benchmarks.decision.scenarios import OrchestraScenario, Scenario, SmolagentsScenario, smolagents_flat
+from benchmarks.decision.scenarios import OrchestraScenario, SmolagentsScenario, smolagents_flat
 from benchmarks.decision.store import seed_store
-from benchmarks.decision.texts import heartbeat_task
 from benchmarks.scale.config import scale_config
-from benchmarks.scale.cycle import run_cycles
+from benchmarks.scale.cycle import run_point
 from benchmarks.scale.decision_script import decision_calls, decision_router
 from benchmarks.scale.figures import point_figures
 from benchmarks.scale.filler_server import mcp_source
@@ -175,14 +175,11 @@ def measure_tools_point(tools: int, scenario: str, plan: Plan, store: Path) -> d
         built.append(made)
         return made
 
-    samples = run_cycles(
+    samples = run_point(
         build,
         decision_router(scenario),
         decision_calls(scenario),
-        heartbeat_task(),
-        plan.profile,
-        cycles=plan.cycles,
-        warmup=plan.warmup,
+        plan,
         label=f"{scenario} with {tools} tools",
     )
     figures = point_figures(samples)
