@@ -24,7 +24,7 @@ from benchmarks.scale.config import scale_config
 from benchmarks.scale.cycle import run_point
 from benchmarks.scale.decision_script import decision_calls, decision_router
 from benchmarks.scale.figures import point_figures
-from benchmarks.scale.growth import growth_across
+from benchmarks.scale.growth import growth_table
 from benchmarks.scale.plan import Plan
 from benchmarks.scale.spec import Column, CurveSpec, Line, Table
 
@@ -147,10 +147,9 @@ def recall_growth(points: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
         Growth figures, JSON-ready.
     """
     wanted = (
-        ("recall_ms_p50", "recall ms p50"),
-        ("recall_ms_p95", "recall ms p95"),
-        ("tool_ms_p50", "decision tool ms p50"),
-        ("overhead_ms_p50", "decision overhead ms p50"),
+        (SERIES, "recall_ms_p50", "recall ms p50"),
+        (SERIES, "recall_ms_p95", "recall ms p95"),
+        (SERIES, "tool_ms_p50", "decision tool ms p50"),
+        (SERIES, "overhead_ms_p50", "decision overhead ms p50"),
     )
-    found = [growth_across(points, SERIES, key, metric=label, unit="memory") for key, label in wanted]
-    return [item.to_dict() for item in found if item is not None]
+    return growth_table(points, wanted, unit="memory")

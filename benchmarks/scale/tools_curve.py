@@ -27,9 +27,9 @@ from benchmarks.scale.cycle import run_point
 from benchmarks.scale.decision_script import decision_calls, decision_router
 from benchmarks.scale.figures import point_figures
 from benchmarks.scale.filler_server import mcp_source
-from benchmarks.scale.growth import growth_across
+from benchmarks.scale.growth import growth_table
 from benchmarks.scale.plan import Plan
-from benchmarks.scale.spec import Column, CurveSpec, Line, Table
+from benchmarks.scale.spec import LATENCY_COLUMNS, Column, CurveSpec, Line, Table, latency_lines
 from orchestra.config import Config, McpServerConfig
 from orchestra.tools.mcp_bridge import BridgedTool, McpConnection
 
@@ -47,10 +47,7 @@ SPEC = CurveSpec(
         Table(
             series=SCENARIOS,
             columns=(
-                Column("p50 s", "p50_s"),
-                Column("p95 s", "p95_s"),
-                Column("overhead ms p50", "overhead_ms_p50"),
-                Column("LLM calls", "llm_calls"),
+                *LATENCY_COLUMNS,
                 Column("prompt tok / cycle", "prompt_tokens"),
                 Column("root prompt tok", "root_prompt_tokens"),
                 Column("largest agent's tools", "largest_agent_tools"),
@@ -68,22 +65,7 @@ SPEC = CurveSpec(
         ),
     ),
     lines=(
-        Line(label="orchestra-dag p50", series="orchestra-dag", key="p50_s"),
-        Line(label="smolagents-flat p50", series="smolagents-flat", key="p50_s"),
-        Line(
-            label="orchestra-dag overhead",
-            series="orchestra-dag",
-            key="overhead_ms_p50",
-            scale=0.001,
-            dashed=True,
-        ),
-        Line(
-            label="smolagents-flat overhead",
-            series="smolagents-flat",
-            key="overhead_ms_p50",
-            scale=0.001,
-            dashed=True,
-        ),
+        *latency_lines(SCENARIOS),
         Line(label="bridge import", series="bridge", key="connect_list_s_p50", dashed=True),
     ),
 )
@@ -237,5 +219,4 @@ def tools_growth(points: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
         )
     ]
     wanted.append(("bridge", "connect_list_s_p50", "bridge import s (connect + list)"))
-    found = [growth_across(points, series, key, metric=metric, unit="tool") for series, key, metric in wanted]
-    return [item.to_dict() for item in found if item is not None]
+    return growth_table(points, wanted, unit="tool")
