@@ -4,24 +4,4 @@ scripts live in :mod:`benchmarks.server.reply_scripts`.
 
 from __future__ import annotations
 
-from benchmarks.server.reply_scripts import (
-    Messages,
-    QueueScript,
-    RoutedScript,
-    RouterScript,
-    Script,
-    ScriptExhausted,
-    as_script,
-    message_text,
-)
-
-__all__ = [
-    "Messages",
-    "QueueScript",
-    "RoutedScript",
-    "RouterScript",
-    "Script",
-    "ScriptExhausted",
-    "as_script",
-    "message_text",
-]
+from benchmarks.server.reply_scripts import *  # noqa: F403  (everything, as at the old address)
