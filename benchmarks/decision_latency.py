@@ -29,7 +29,7 @@ from benchmarks.decision.runner import run_scenario
 from benchmarks.decision.scenarios import SCENARIOS
 from benchmarks.decision.summary import summarize
 from benchmarks.decision.targets import Target, check_targets
-from benchmarks.latency import FAST, INSTANT, NANO, LatencyProfile
+from benchmarks.server.latency_model import FAST, INSTANT, NANO, LatencyProfile
 from orchestra.logs import configure_logging
 
 RESULTS = Path(__file__).resolve().parent / "results"

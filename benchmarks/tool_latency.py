@@ -15,6 +15,7 @@ Run: ``.venv/bin/python -m benchmarks.tool_latency [--quick]``; writes
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
 import platform
@@ -31,6 +32,7 @@ from typing import Any
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
+from benchmarks.common.zipf_memories import ZipfWords, insert_memories, time_recalls_on
 from orchestra.config import McpServerConfig
 from orchestra.services.settings import ServicesSettings
 from orchestra.services.surface import CognitiveServices
@@ -109,43 +111,19 @@ def round_trips(store: Path, count: int) -> dict[str, dict[str, float]]:
 
 
 def recall_at_scale(sizes: list[int], queries: int) -> dict[str, dict[str, float]]:
-    """Offline ``semantic_recall`` latency on stores of each size (bulk-loaded, realistic text)."""
-    import asyncio
-
-    rng = random.Random(7)
-    vocabulary = [f"{stem}{suffix}" for stem in _STEMS for suffix in ("", "s", "ing", "ed", "er")]
-    weights = [1 / (rank + 1) for rank in range(len(vocabulary))]  # Zipf-like: a few words are common
+    """Offline ``semantic_recall`` latency on stores of each size (bulk-loaded, Zipf-worded text)."""
+    rng = random.Random(7)  # one generator across sizes, memories then queries, as the committed figures drew
     results: dict[str, dict[str, float]] = {}
     for size in sizes:
         with tempfile.TemporaryDirectory() as directory:
             services = CognitiveServices.open(ServicesSettings(store_path=str(Path(directory) / "recall.db")))
-            rows = [
-                (f"m{i}", " ".join(rng.choices(vocabulary, weights, k=rng.randint(12, 40))), rng.random())
-                for i in range(size)
-            ]
-            loaded = time.perf_counter()
-            with services.store.transaction() as conn:
-                conn.executemany(
-                    "INSERT INTO memories(id, content, memory_type, importance, metadata,"
-                    " created_at, updated_at) VALUES (?, ?, 'semantic', ?, '{}', 0, 0)",
-                    rows,
-                )
-            load_s = time.perf_counter() - loaded
-            texts = [" ".join(rng.choices(vocabulary, weights, k=rng.randint(3, 7))) for _ in range(queries)]
-            samples = asyncio.run(_timed_recalls(services, texts))
+            rows = [(f"m{i}", _WORDS.text(rng, 12, 40), "semantic", rng.random()) for i in range(size)]
+            load_s = insert_memories(services, rows)
+            texts = [_WORDS.text(rng, 3, 7) for _ in range(queries)]
+            samples = asyncio.run(time_recalls_on(services, texts))
             services.close()
         results[str(size)] = {**percentiles(samples), "queries": queries, "load_s": round(load_s, 2)}
     return results
-
-
-async def _timed_recalls(services: CognitiveServices, queries: list[str]) -> list[float]:
-    """Run the queries on one event loop, as the MCP server does, timing each."""
-    samples = []
-    for query in queries:
-        started = time.perf_counter()
-        await services.semantic_recall(query, threshold=0.0)
-        samples.append(time.perf_counter() - started)
-    return samples
 
 
 _STEMS = (
@@ -210,6 +188,9 @@ _STEMS = (
     "idea",
     "story",
 )
+
+_WORDS = ZipfWords(_STEMS, ("", "s", "ing", "ed", "er"))
+"""The recall benchmark's vocabulary (its own, not the scale curves': its figures were drawn from it)."""
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,7 +1,7 @@
 """The 5-second budget: the largest per-request ``base`` latency at which p95 still fits.
 
 Method. The latency model charges every request ``base + prompt/prefill + completion/decode``
-(:mod:`benchmarks.latency`). Along the critical path ``k`` requests run one after another, so a
+(:mod:`benchmarks.server.latency_model`). Along the critical path ``k`` requests run one after another, so a
 cycle's wall time is ``k * base`` plus a part that does not depend on ``base`` (prefill, decode,
 tools, framework overhead). From the measured p95 under a profile with base ``b``::
 

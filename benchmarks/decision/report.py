@@ -12,7 +12,7 @@ from typing import Any
 
 from benchmarks.decision.chart import breakdown_svg
 from benchmarks.decision.targets import Target
-from benchmarks.latency import LatencyProfile
+from benchmarks.server.latency_model import LatencyProfile
 
 METHOD = (
     "Each scenario runs its cycles against its own scripted model server (127.0.0.1, real HTTP through "

@@ -12,15 +12,14 @@ console rendering; otherwise they use smolagents' defaults (prompts, executor).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
 
 from smolagents import CodeAgent, LiteLLMModel, LogLevel, Tool
 from smolagents.memory import ActionStep
 
+from benchmarks.common.scenario import RootRun, Scenario
+from benchmarks.common.tool_timer import ToolTimer
 from benchmarks.decision.texts import FLAT_INSTRUCTIONS, LAYERS, ROOT_TOOLS
-from benchmarks.decision.tool_timer import ToolTimer
 from layers import layer_defaults
 from orchestra.config import Config, load_config
 from orchestra.decision import check_decision
@@ -41,36 +40,6 @@ MODEL_ID = "openai/bench"
 API_KEY = "bench"
 TEMPERATURE = 0.2
 """The shipped configs' temperature, given to the plain smolagents models too."""
-
-
-@dataclass(frozen=True, kw_only=True)
-class RootRun:
-    """What one cycle of a scenario produced."""
-
-    ok: bool
-    """False when the root raised or hit its step limit."""
-    answer: Any
-    """The root's final answer (the Decision dict)."""
-    error: str | None
-    """Why it failed, else None."""
-    root_steps: int
-    """The root's action steps."""
-    client_prompt_tokens: int
-    """Prompt tokens as the agents' clients counted them (litellm's usage), every agent summed."""
-    client_completion_tokens: int
-    """Completion tokens as the agents' clients counted them."""
-
-
-class Scenario(Protocol):
-    """One way to decide, built once and run for every cycle."""
-
-    def run(self, task: str) -> RootRun:
-        """Run one decision cycle on ``task``."""
-        ...
-
-    def close(self) -> None:
-        """Release threads, executors and stores."""
-        ...
 
 
 def bench_config(yaml_name: str, api_base: str, store_path: Path) -> Config:

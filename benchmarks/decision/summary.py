@@ -5,9 +5,9 @@ from __future__ import annotations
 import statistics
 from typing import Any
 
+from benchmarks.common.cycle import CycleSample
 from benchmarks.decision.budget import base_independent_s, budget_base_s
-from benchmarks.decision.runner import CycleSample
-from benchmarks.latency import LatencyProfile
+from benchmarks.server.latency_model import LatencyProfile
 
 PRICE_INPUT_PER_M = 0.05
 """gpt-5-nano list price, USD per million input tokens."""

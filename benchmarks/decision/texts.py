@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 
+from benchmarks.common.routes import ROOT_AGENT, Route
 from orchestra.decision import DECISION_FORMAT
 from orchestra.services.energy import ACTION_COSTS
 
@@ -293,3 +294,24 @@ def root_replies(step_1: str) -> list[str]:
         Five replies: ``step_1`` then :data:`ROOT_STEPS_2_TO_5`.
     """
     return [step_1, *ROOT_STEPS_2_TO_5]
+
+
+def decision_routes(scenario: str) -> list[Route]:
+    """Who gets which replies in one cycle of ``scenario``: the root's five steps, one reply per layer.
+
+    The decision suite queues them per cycle, the scale curves answer from them by step, so a point
+    of a curve is this benchmark's cycle with one thing scaled.
+
+    Args:
+        scenario: ``orchestra-dag``, ``orchestra-chain``, ``smolagents-managed`` or ``smolagents-flat``.
+
+    Returns:
+        The root's route first, then one per layer (none for the flat scenario).
+    """
+    step_1 = {"smolagents-managed": MANAGED_STEP_1, "smolagents-flat": FLAT_STEP_1}.get(scenario, DAG_STEP_1)
+    routes = [Route(agent=ROOT_AGENT, marker=ROOT_MARKER, replies=tuple(root_replies(step_1)))]
+    if scenario != "smolagents-flat":
+        routes += [
+            Route(agent=name, marker=LAYER_MARKERS[name], replies=(layer_reply(name),)) for name in LAYERS
+        ]
+    return routes

@@ -14,9 +14,10 @@ Run: ``.venv/bin/python -m benchmarks.decision_latency --scale [--quick]`` (or
 ``benchmarks/results/scale.{json,md}`` and ``scale-<curve>.svg`` (``scale-quick*`` with ``--quick``).
 
 Modules: :mod:`~benchmarks.scale.plan` (sizes), :mod:`~benchmarks.scale.config` (configs from the
-shipped YAML), :mod:`~benchmarks.scale.router` and :mod:`~benchmarks.scale.decision_script` (the
-stateless script), :mod:`~benchmarks.scale.cycle` and :mod:`~benchmarks.scale.figures` (measuring
-a point), :mod:`~benchmarks.scale.fillers` and :mod:`~benchmarks.scale.filler_server` (the big MCP
+shipped YAML), :mod:`~benchmarks.scale.decision_script` (the decision's routes as a stateless
+:class:`~benchmarks.common.routes.StepRouter`), :mod:`~benchmarks.scale.cycle` (the shared cycle
+runner of :mod:`benchmarks.common`, judged by requests per agent) and :mod:`~benchmarks.scale.figures`
+(measuring a point), :mod:`~benchmarks.scale.fillers` and :mod:`~benchmarks.scale.filler_server` (the big MCP
 server), :mod:`~benchmarks.scale.wide` (the wide DAG), :mod:`~benchmarks.scale.own_tools` (per-mind
 built-in tools), :mod:`~benchmarks.scale.bulk` (big stores), one ``*_curve`` module per curve,
 :mod:`~benchmarks.scale.growth` (super-linear or not, as a number), :mod:`~benchmarks.scale.spec`,

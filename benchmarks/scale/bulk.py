@@ -1,20 +1,18 @@
 """Big stores, fast: the decision's seeded store topped up with generated memories in one transaction.
 
-Creating 100k memories one service call at a time takes minutes; one ``executemany`` into the
-``memories`` table takes seconds, and the store's own triggers keep the FTS5 index in step, so
-recall sees exactly what it would after 100k ``create_memory`` calls (the approach of
-:func:`benchmarks.tool_latency.recall_at_scale`). The text is drawn from a Zipf-weighted vocabulary
-that contains the decision's own recall words, so the decision's recalls rank real matches.
+The memories are :mod:`benchmarks.common.zipf_memories`' (as :mod:`benchmarks.tool_latency`'s
+are), over a vocabulary that contains the decision's own recall words, so the decision's recalls
+rank real matches.
 """
 
 from __future__ import annotations
 
 import asyncio
 import random
-import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from benchmarks.common.zipf_memories import ZipfWords, insert_memories, time_recalls_on
 from orchestra.services.settings import ServicesSettings
 from orchestra.services.surface import CognitiveServices
 
@@ -31,9 +29,8 @@ _STEMS: tuple[str, ...] = (
 _MEMORY_TYPES: tuple[str, ...] = ("episodic", "semantic", "procedural", "strategic")
 
 
-def vocabulary() -> list[str]:
-    """Stems with a few inflections each, most frequent first."""
-    return [f"{stem}{suffix}" for stem in _STEMS for suffix in ("", "s", "ing", "ed")]
+WORDS = ZipfWords(_STEMS, ("", "s", "ing", "ed"))
+"""Stems with a few inflections each, most frequent first."""
 
 
 def add_memories(store: Path, count: int, *, seed: int = 7) -> float:
@@ -48,27 +45,13 @@ def add_memories(store: Path, count: int, *, seed: int = 7) -> float:
         Seconds the insert took.
     """
     rng = random.Random(seed)
-    words = vocabulary()
-    weights = [1 / (rank + 1) for rank in range(len(words))]
     rows = [
-        (
-            f"bulk-{index}",
-            " ".join(rng.choices(words, weights, k=rng.randint(12, 40))),
-            rng.choice(_MEMORY_TYPES),
-            round(rng.random(), 3),
-        )
+        (f"bulk-{index}", WORDS.text(rng, 12, 40), rng.choice(_MEMORY_TYPES), round(rng.random(), 3))
         for index in range(count)
     ]
     services = CognitiveServices.open(ServicesSettings(store_path=str(store)))
     try:
-        started = time.perf_counter()
-        with services.store.transaction() as connection:
-            connection.executemany(
-                "INSERT INTO memories(id, content, memory_type, importance, metadata, created_at, updated_at)"
-                " VALUES (?, ?, ?, ?, '{}', 0, 0)",
-                rows,
-            )
-        return time.perf_counter() - started
+        return insert_memories(services, rows)
     finally:
         services.close()
 
@@ -76,9 +59,7 @@ def add_memories(store: Path, count: int, *, seed: int = 7) -> float:
 def recall_queries(count: int, *, seed: int = 11) -> list[str]:
     """``count`` queries of three to seven vocabulary words (Zipf-weighted, like the memories)."""
     rng = random.Random(seed)
-    words = vocabulary()
-    weights = [1 / (rank + 1) for rank in range(len(words))]
-    return [" ".join(rng.choices(words, weights, k=rng.randint(3, 7))) for _ in range(count)]
+    return [WORDS.text(rng, 3, 7) for _ in range(count)]
 
 
 def time_recalls(store: Path, queries: Sequence[str]) -> list[float]:
@@ -93,16 +74,6 @@ def time_recalls(store: Path, queries: Sequence[str]) -> list[float]:
     """
     services = CognitiveServices.open(ServicesSettings(store_path=str(store)))
     try:
-        return asyncio.run(_timed(services, queries))
+        return asyncio.run(time_recalls_on(services, queries, warm_up=True))
     finally:
         services.close()
-
-
-async def _timed(services: CognitiveServices, queries: Sequence[str]) -> list[float]:
-    await services.semantic_recall("warm up the statement cache", top_k=5, threshold=0.0)
-    samples = []
-    for query in queries:
-        started = time.perf_counter()
-        await services.semantic_recall(query, top_k=5, threshold=0.0)
-        samples.append(time.perf_counter() - started)
-    return samples

@@ -22,18 +22,20 @@ os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")  # before litellm 
 
 import structlog
 
-from benchmarks.decision.scenarios import OrchestraScenario, Scenario, smolagents_flat
+from benchmarks.common.cycle import measure_cycles
+from benchmarks.common.scenario import Scenario
+from benchmarks.common.tool_timer import ToolTimer
+from benchmarks.decision.scenarios import OrchestraScenario, smolagents_flat
 from benchmarks.decision.store import seed_store
 from benchmarks.decision.texts import heartbeat_task
-from benchmarks.decision.tool_timer import ToolTimer
-from benchmarks.latency import FAST, INSTANT, PROFILES, LatencyProfile
 from benchmarks.scale import layers_curve, minds_curve, recall_curve, tools_curve
 from benchmarks.scale.config import scale_config
-from benchmarks.scale.cycle import run_cycles
+from benchmarks.scale.cycle import scripted_work
 from benchmarks.scale.decision_script import decision_calls, decision_router
 from benchmarks.scale.plan import CURVES, Plan, make_plan
 from benchmarks.scale.report import METHOD, chart, document, markdown, write_outputs
 from benchmarks.scale.spec import CurveSpec
+from benchmarks.server.latency_model import FAST, INSTANT, PROFILES, LatencyProfile
 
 RESULTS = Path(__file__).resolve().parents[1] / "results"
 
@@ -68,14 +70,14 @@ def warm_up() -> None:
                     return OrchestraScenario(config, timer)
                 return smolagents_flat(config, api_base, timer)
 
-            run_cycles(
+            measure_cycles(
                 build,
                 decision_router(scenario),
-                decision_calls(scenario),
                 heartbeat_task(),
                 INSTANT,
                 cycles=0,
                 warmup=1,
+                judge=scripted_work(decision_calls(scenario)),
             )
 
 

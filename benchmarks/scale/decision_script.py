@@ -1,24 +1,17 @@
-"""The decision benchmark's replies as :class:`StepRouter` routes, for the tools, minds and recall curves.
+"""The decision benchmark's routes as a :class:`StepRouter`, for the tools, minds and recall curves.
 
-The same texts as :mod:`benchmarks.decision.texts` (root step 1 by scenario, steps 2 to 5, one reply
-per layer), so a point of a curve is the decision benchmark's cycle with one thing scaled. The minds
-curve adds one line to the root's last step, a ``create_memory`` call, so that afterwards each
-mind's store shows it decided on its own store and on no other's.
+The routes are :func:`benchmarks.decision.texts.decision_routes` (root step 1 by scenario, steps 2
+to 5, one reply per layer), so a point of a curve is the decision benchmark's cycle with one thing
+scaled. The minds curve adds one line to the root's last step, a ``create_memory`` call, so that
+afterwards each mind's store shows it decided on its own store and on no other's.
 """
 
 from __future__ import annotations
 
-from benchmarks.decision.texts import (
-    DAG_STEP_1,
-    FLAT_STEP_1,
-    LAYER_MARKERS,
-    LAYERS,
-    MANAGED_STEP_1,
-    ROOT_MARKER,
-    layer_reply,
-    root_replies,
-)
-from benchmarks.scale.router import ROOT_AGENT, Route, StepRouter
+from dataclasses import replace
+
+from benchmarks.common.routes import ROOT_AGENT, StepRouter
+from benchmarks.decision.texts import LAYERS, decision_routes
 
 REMEMBER_LINE = (
     'create_memory(content="Decided at this beat: draft the short benchmark summary.", '
@@ -37,16 +30,12 @@ def decision_router(scenario: str, *, remember: bool = False) -> StepRouter:
     Returns:
         The router.
     """
-    step_1 = {"smolagents-managed": MANAGED_STEP_1, "smolagents-flat": FLAT_STEP_1}.get(scenario, DAG_STEP_1)
-    root = root_replies(step_1)
+    root, *layers = decision_routes(scenario)
     if remember:
-        root[-1] = root[-1].replace("final_answer(decision)", REMEMBER_LINE + "final_answer(decision)")
-    routes = [Route(agent=ROOT_AGENT, marker=ROOT_MARKER, replies=tuple(root))]
-    if scenario != "smolagents-flat":
-        routes += [
-            Route(agent=name, marker=LAYER_MARKERS[name], replies=(layer_reply(name),)) for name in LAYERS
-        ]
-    return StepRouter(routes)
+        *steps, last = root.replies
+        last = last.replace("final_answer(decision)", REMEMBER_LINE + "final_answer(decision)")
+        root = replace(root, replies=(*steps, last))
+    return StepRouter([root, *layers])
 
 
 def decision_calls(scenario: str) -> dict[str, int]:

@@ -10,11 +10,11 @@ import statistics
 from collections.abc import Sequence
 from typing import Any
 
+from benchmarks.common.cycle import CycleSample
 from benchmarks.decision.summary import percentile
-from benchmarks.scale.cycle import ScaleSample
 
 
-def point_figures(samples: Sequence[ScaleSample]) -> dict[str, Any]:
+def point_figures(samples: Sequence[CycleSample]) -> dict[str, Any]:
     """The common figures of one point.
 
     Args:

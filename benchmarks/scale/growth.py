@@ -16,7 +16,7 @@ The log-log slope between the smallest and the largest size is given too, as an 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
@@ -128,3 +128,23 @@ def growth_across(
     """
     costs = {int(size): float(point[series][key]) for size, point in points.items() if series in point}
     return growth(costs, metric=metric, unit=unit) if len(costs) >= 2 else None
+
+
+def growth_table(
+    points: Mapping[str, Mapping[str, Mapping[str, Any]]],
+    wanted: Iterable[tuple[str, str, str]],
+    *,
+    unit: str,
+) -> list[dict[str, Any]]:
+    """:func:`growth_across` for each ``(series, key, metric)``, where the curve has enough points.
+
+    Args:
+        points: The curve's points.
+        wanted: Series, figure and the metric's name, in report order.
+        unit: What one size step adds (``tool``, ``layer``, ...).
+
+    Returns:
+        Growth figures, JSON-ready.
+    """
+    found = [growth_across(points, series, key, metric=metric, unit=unit) for series, key, metric in wanted]
+    return [item.to_dict() for item in found if item is not None]

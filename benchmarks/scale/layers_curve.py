@@ -14,15 +14,15 @@ from typing import Any
 
 import structlog
 
-from benchmarks.decision.scenarios import OrchestraScenario, Scenario
+from benchmarks.common.scenario import Scenario
+from benchmarks.common.tool_timer import ToolTimer
+from benchmarks.decision.scenarios import OrchestraScenario
 from benchmarks.decision.store import seed_store
-from benchmarks.decision.texts import heartbeat_task
-from benchmarks.decision.tool_timer import ToolTimer
-from benchmarks.scale.cycle import run_cycles
+from benchmarks.scale.cycle import run_point
 from benchmarks.scale.figures import point_figures
-from benchmarks.scale.growth import growth_across
+from benchmarks.scale.growth import growth_table
 from benchmarks.scale.plan import Plan
-from benchmarks.scale.spec import Column, CurveSpec, Line, Table
+from benchmarks.scale.spec import LATENCY_COLUMNS, Column, CurveSpec, Table, latency_lines
 from benchmarks.scale.wide import SINK, expected_calls, smolagents_wide, wide_config, wide_router
 
 log = structlog.get_logger(__name__)
@@ -39,10 +39,7 @@ SPEC = CurveSpec(
         Table(
             series=SCENARIOS,
             columns=(
-                Column("p50 s", "p50_s"),
-                Column("p95 s", "p95_s"),
-                Column("overhead ms p50", "overhead_ms_p50"),
-                Column("LLM calls", "llm_calls"),
+                *LATENCY_COLUMNS,
                 Column("crit. calls", "critical_path_calls"),
                 Column("prompt tok / cycle", "prompt_tokens"),
                 Column("sink prompt tok", "sink_prompt_tokens"),
@@ -50,24 +47,7 @@ SPEC = CurveSpec(
             ),
         ),
     ),
-    lines=(
-        Line(label="orchestra-dag p50", series="orchestra-dag", key="p50_s"),
-        Line(label="smolagents-managed p50", series="smolagents-managed", key="p50_s"),
-        Line(
-            label="orchestra-dag overhead",
-            series="orchestra-dag",
-            key="overhead_ms_p50",
-            scale=0.001,
-            dashed=True,
-        ),
-        Line(
-            label="smolagents-managed overhead",
-            series="smolagents-managed",
-            key="overhead_ms_p50",
-            scale=0.001,
-            dashed=True,
-        ),
-    ),
+    lines=latency_lines(SCENARIOS),
 )
 
 
@@ -90,15 +70,8 @@ def measure_layers_point(k: int, scenario: str, plan: Plan, store: Path) -> dict
             return OrchestraScenario(config, timer)
         return smolagents_wide(config, api_base, timer)
 
-    samples = run_cycles(
-        build,
-        wide_router(k, scenario),
-        expected_calls(k),
-        heartbeat_task(),
-        plan.profile,
-        cycles=plan.cycles,
-        warmup=plan.warmup,
-        label=f"{scenario} with {k} layers",
+    samples = run_point(
+        build, wide_router(k, scenario), expected_calls(k), plan, label=f"{scenario} with {k} layers"
     )
     figures = point_figures(samples)
     figures["layers"] = k
@@ -142,8 +115,8 @@ def layers_growth(points: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
     Returns:
         Growth figures, JSON-ready.
     """
-    found = [
-        growth_across(points, scenario, key, metric=f"{scenario}: {label}", unit="layer")
+    wanted = [
+        (scenario, key, f"{scenario}: {label}")
         for scenario in SCENARIOS
         for key, label in (
             ("p50_s", "decision p50 s"),
@@ -151,4 +124,4 @@ def layers_growth(points: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
             ("prompt_tokens", "prompt tokens per cycle"),
         )
     ]
-    return [item.to_dict() for item in found if item is not None]
+    return growth_table(points, wanted, unit="layer")

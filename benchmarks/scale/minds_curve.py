@@ -3,7 +3,7 @@
 A deployment may run many minds in one process (one per user, say). Each mind here is a full
 orchestra hierarchy over its own seeded store; all of them run one decision cycle at once, on
 threads, against one model server, for a few rounds. The server answers from a stateless router
-(:class:`~benchmarks.scale.router.StepRouter`), because per-agent reply queues cannot tell
+(:class:`~benchmarks.common.routes.StepRouter`), because per-agent reply queues cannot tell
 concurrent minds apart. Each mind's model id is its own (``bench-mind-<i>``), which the server logs
 with every request, so each mind's cycle is decomposed from its own requests and its own tool timer.
 
@@ -23,19 +23,21 @@ from typing import Any
 
 import structlog
 
-from benchmarks.decision.scenarios import OrchestraScenario, RootRun
+from benchmarks.common.cycle import CycleFailed, CycleSample, decompose
+from benchmarks.common.scenario import RootRun
+from benchmarks.common.tool_timer import ToolTimer
+from benchmarks.decision.scenarios import OrchestraScenario
 from benchmarks.decision.store import MEMORIES, seed_store
 from benchmarks.decision.summary import percentile
 from benchmarks.decision.texts import heartbeat_task
-from benchmarks.decision.tool_timer import ToolTimer
-from benchmarks.model_server import ModelServer
 from benchmarks.scale.config import scale_config
-from benchmarks.scale.cycle import CycleFailed, ScaleSample, check, decompose
+from benchmarks.scale.cycle import check
 from benchmarks.scale.decision_script import decision_calls, decision_router
 from benchmarks.scale.figures import point_figures
 from benchmarks.scale.growth import growth
 from benchmarks.scale.plan import Plan
 from benchmarks.scale.spec import Column, CurveSpec, Line, Table
+from benchmarks.server.model_server import ModelServer
 
 log = structlog.get_logger(__name__)
 
@@ -124,7 +126,7 @@ class Mind:
 
 def run_round(
     minds: list[Mind], server: ModelServer, task: str, expected: dict[str, int]
-) -> tuple[float, list[ScaleSample]]:
+) -> tuple[float, list[CycleSample]]:
     """Every mind decides once, all at the same moment.
 
     Args:
@@ -158,7 +160,7 @@ def run_round(
         if mind.result is None:
             raise CycleFailed(f"mind {mind.index} raised instead of returning a result")
         own = [record for record in records if record.model == mind.model]
-        sample = decompose(mind.result, mind.ended - mind.started, own, mind.timer.take(), router)
+        sample = decompose(mind.result, mind.ended - mind.started, own, mind.timer.take(), router.agent_of)
         check(sample, mind.result, own, expected, label=f"mind {mind.index} of {len(minds)}")
         samples.append(sample)
     calls = {mind.index: sorted(sample.tool_calls) for mind, sample in zip(minds, samples, strict=True)}
@@ -185,7 +187,7 @@ def measure_minds_point(count: int, plan: Plan) -> dict[str, Any]:
     """
     rounds, warmup = plan.cycles, plan.warmup
     task, expected = heartbeat_task(), decision_calls(SERIES)
-    samples: list[ScaleSample] = []
+    samples: list[CycleSample] = []
     round_s: list[float] = []
     with tempfile.TemporaryDirectory(prefix="scale-minds-") as directory:
         with ModelServer(decision_router(SERIES, remember=True), plan.profile, model_name="bench") as server:

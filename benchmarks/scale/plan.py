@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from benchmarks.latency import LatencyProfile
+from benchmarks.server.latency_model import LatencyProfile
 
 CURVES: tuple[str, ...] = ("tools", "layers", "minds", "recall")
 """The curves, in report order."""

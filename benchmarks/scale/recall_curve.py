@@ -14,17 +14,17 @@ from typing import Any
 
 import structlog
 
-from benchmarks.decision.scenarios import OrchestraScenario, Scenario
+from benchmarks.common.scenario import Scenario
+from benchmarks.common.tool_timer import ToolTimer
+from benchmarks.decision.scenarios import OrchestraScenario
 from benchmarks.decision.store import MEMORIES, seed_store
 from benchmarks.decision.summary import percentile
-from benchmarks.decision.texts import heartbeat_task
-from benchmarks.decision.tool_timer import ToolTimer
 from benchmarks.scale.bulk import add_memories, recall_queries, time_recalls
 from benchmarks.scale.config import scale_config
-from benchmarks.scale.cycle import run_cycles
+from benchmarks.scale.cycle import run_point
 from benchmarks.scale.decision_script import decision_calls, decision_router
 from benchmarks.scale.figures import point_figures
-from benchmarks.scale.growth import growth_across
+from benchmarks.scale.growth import growth_table
 from benchmarks.scale.plan import Plan
 from benchmarks.scale.spec import Column, CurveSpec, Line, Table
 
@@ -96,14 +96,11 @@ def measure_recall_point(memories: int, plan: Plan) -> dict[str, Any]:
         def build(api_base: str, timer: ToolTimer) -> Scenario:
             return OrchestraScenario(scale_config(api_base, store), timer)
 
-        samples = run_cycles(
+        samples = run_point(
             build,
             decision_router(SERIES),
             decision_calls(SERIES),
-            heartbeat_task(),
-            plan.profile,
-            cycles=plan.cycles,
-            warmup=plan.warmup,
+            plan,
             label=f"{SERIES} over {memories} memories",
         )
     figures = point_figures(samples)
@@ -150,10 +147,9 @@ def recall_growth(points: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
         Growth figures, JSON-ready.
     """
     wanted = (
-        ("recall_ms_p50", "recall ms p50"),
-        ("recall_ms_p95", "recall ms p95"),
-        ("tool_ms_p50", "decision tool ms p50"),
-        ("overhead_ms_p50", "decision overhead ms p50"),
+        (SERIES, "recall_ms_p50", "recall ms p50"),
+        (SERIES, "recall_ms_p95", "recall ms p95"),
+        (SERIES, "tool_ms_p50", "decision tool ms p50"),
+        (SERIES, "overhead_ms_p50", "decision overhead ms p50"),
     )
-    found = [growth_across(points, SERIES, key, metric=label, unit="memory") for key, label in wanted]
-    return [item.to_dict() for item in found if item is not None]
+    return growth_table(points, wanted, unit="memory")

@@ -7,6 +7,7 @@ the SVG of all four curves come from one renderer.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 
@@ -53,3 +54,29 @@ class CurveSpec:
     y_title: str
     tables: tuple[Table, ...]
     lines: tuple[Line, ...]
+
+
+LATENCY_COLUMNS: tuple[Column, ...] = (
+    Column("p50 s", "p50_s"),
+    Column("p95 s", "p95_s"),
+    Column("overhead ms p50", "overhead_ms_p50"),
+    Column("LLM calls", "llm_calls"),
+)
+"""The first columns of a curve that compares scenarios."""
+
+
+def latency_lines(series: Sequence[str]) -> tuple[Line, ...]:
+    """Each scenario's p50, then each one's overhead (dashed; milliseconds drawn on the seconds axis).
+
+    Args:
+        series: The scenarios, in legend order.
+
+    Returns:
+        The chart lines.
+    """
+    p50 = [Line(label=f"{name} p50", series=name, key="p50_s") for name in series]
+    overhead = [
+        Line(label=f"{name} overhead", series=name, key="overhead_ms_p50", scale=0.001, dashed=True)
+        for name in series
+    ]
+    return (*p50, *overhead)

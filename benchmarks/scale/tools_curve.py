@@ -18,18 +18,18 @@ from typing import Any
 import structlog
 from smolagents import MultiStepAgent
 
-from benchmarks.decision.scenarios import OrchestraScenario, Scenario, SmolagentsScenario, smolagents_flat
+from benchmarks.common.scenario import Scenario
+from benchmarks.common.tool_timer import ToolTimer
+from benchmarks.decision.scenarios import OrchestraScenario, SmolagentsScenario, smolagents_flat
 from benchmarks.decision.store import seed_store
-from benchmarks.decision.texts import heartbeat_task
-from benchmarks.decision.tool_timer import ToolTimer
 from benchmarks.scale.config import scale_config
-from benchmarks.scale.cycle import run_cycles
+from benchmarks.scale.cycle import run_point
 from benchmarks.scale.decision_script import decision_calls, decision_router
 from benchmarks.scale.figures import point_figures
 from benchmarks.scale.filler_server import mcp_source
-from benchmarks.scale.growth import growth_across
+from benchmarks.scale.growth import growth_table
 from benchmarks.scale.plan import Plan
-from benchmarks.scale.spec import Column, CurveSpec, Line, Table
+from benchmarks.scale.spec import LATENCY_COLUMNS, Column, CurveSpec, Line, Table, latency_lines
 from orchestra.config import Config, McpServerConfig
 from orchestra.tools.mcp_bridge import BridgedTool, McpConnection
 
@@ -47,10 +47,7 @@ SPEC = CurveSpec(
         Table(
             series=SCENARIOS,
             columns=(
-                Column("p50 s", "p50_s"),
-                Column("p95 s", "p95_s"),
-                Column("overhead ms p50", "overhead_ms_p50"),
-                Column("LLM calls", "llm_calls"),
+                *LATENCY_COLUMNS,
                 Column("prompt tok / cycle", "prompt_tokens"),
                 Column("root prompt tok", "root_prompt_tokens"),
                 Column("largest agent's tools", "largest_agent_tools"),
@@ -68,22 +65,7 @@ SPEC = CurveSpec(
         ),
     ),
     lines=(
-        Line(label="orchestra-dag p50", series="orchestra-dag", key="p50_s"),
-        Line(label="smolagents-flat p50", series="smolagents-flat", key="p50_s"),
-        Line(
-            label="orchestra-dag overhead",
-            series="orchestra-dag",
-            key="overhead_ms_p50",
-            scale=0.001,
-            dashed=True,
-        ),
-        Line(
-            label="smolagents-flat overhead",
-            series="smolagents-flat",
-            key="overhead_ms_p50",
-            scale=0.001,
-            dashed=True,
-        ),
+        *latency_lines(SCENARIOS),
         Line(label="bridge import", series="bridge", key="connect_list_s_p50", dashed=True),
     ),
 )
@@ -175,14 +157,11 @@ def measure_tools_point(tools: int, scenario: str, plan: Plan, store: Path) -> d
         built.append(made)
         return made
 
-    samples = run_cycles(
+    samples = run_point(
         build,
         decision_router(scenario),
         decision_calls(scenario),
-        heartbeat_task(),
-        plan.profile,
-        cycles=plan.cycles,
-        warmup=plan.warmup,
+        plan,
         label=f"{scenario} with {tools} tools",
     )
     figures = point_figures(samples)
@@ -240,5 +219,4 @@ def tools_growth(points: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
         )
     ]
     wanted.append(("bridge", "connect_list_s_p50", "bridge import s (connect + list)"))
-    found = [growth_across(points, series, key, metric=metric, unit="tool") for series, key, metric in wanted]
-    return [item.to_dict() for item in found if item is not None]
+    return growth_table(points, wanted, unit="tool")

@@ -17,11 +17,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from benchmarks.common.routes import ROOT_AGENT, Route, StepRouter
+from benchmarks.common.tool_timer import ToolTimer
 from benchmarks.decision.scenarios import SmolagentsScenario, smolagents_managed
 from benchmarks.decision.texts import ROOT_MARKER, ROOT_STEPS_2_TO_5
-from benchmarks.decision.tool_timer import ToolTimer
 from benchmarks.scale.config import scale_config
-from benchmarks.scale.router import ROOT_AGENT, Route, StepRouter
 from orchestra.config import Config
 
 SINK = "integrator"

@@ -21,7 +21,7 @@ from typing import Any
 
 from smolagents.models import LiteLLMModel
 
-from benchmarks.decision.intervals import Interval
+from benchmarks.common.intervals import Interval
 
 
 class ModelTimer:

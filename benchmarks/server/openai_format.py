@@ -96,6 +96,11 @@ def usage_dict(prompt_tokens: int, completion_tokens: int) -> dict[str, int]:
     }
 
 
+def _envelope(completion_id: str, kind: str, model: str) -> dict[str, Any]:
+    """The fields every completion and chunk starts with, in OpenAI's order."""
+    return {"id": completion_id, "object": kind, "created": int(time.time()), "model": model}
+
+
 def completion_body(
     completion_id: str, model: str, text: str, prompt_tokens: int, completion_tokens: int
 ) -> dict[str, Any]:
@@ -112,10 +117,7 @@ def completion_body(
         The JSON-ready body.
     """
     return {
-        "id": completion_id,
-        "object": "chat.completion",
-        "created": int(time.time()),
-        "model": model,
+        **_envelope(completion_id, "chat.completion", model),
         "choices": [
             {
                 "index": 0,
@@ -146,10 +148,7 @@ def chunk_body(
         The JSON-ready chunk.
     """
     return {
-        "id": completion_id,
-        "object": "chat.completion.chunk",
-        "created": int(time.time()),
-        "model": model,
+        **_envelope(completion_id, "chat.completion.chunk", model),
         "choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish_reason}],
     }
 
@@ -169,10 +168,7 @@ def usage_chunk_body(
         The JSON-ready chunk.
     """
     return {
-        "id": completion_id,
-        "object": "chat.completion.chunk",
-        "created": int(time.time()),
-        "model": model,
+        **_envelope(completion_id, "chat.completion.chunk", model),
         "choices": [],
         "usage": usage_dict(prompt_tokens, completion_tokens),
     }

@@ -11,7 +11,7 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
-from benchmarks.openai_format import error_body
+from benchmarks.server.openai_format import error_body
 
 _DEFAULT_ERRORS: dict[int, tuple[str, str]] = {
     429: ("rate_limit_error", "Rate limit reached (injected by benchmarks.model_server)."),

@@ -6,11 +6,12 @@ from collections import Counter
 
 import pytest
 
-from benchmarks.decision.runner import CycleSample, replies_for, run_scenario
+from benchmarks.common.cycle import CycleSample
+from benchmarks.decision.runner import replies_for, run_scenario
 from benchmarks.decision.scenarios import SCENARIOS
 from benchmarks.decision.texts import LAYERS, ROOT_STEPS_2_TO_5, ROOT_TOOLS, layer_reply
-from benchmarks.latency import INSTANT
-from benchmarks.openai_format import apply_stop, count_text_tokens
+from benchmarks.server.latency_model import INSTANT
+from benchmarks.server.openai_format import apply_stop, count_text_tokens
 
 LAYER_TOOLS = Counter(
     {

@@ -8,11 +8,11 @@ from typing import Any
 import pytest
 
 from benchmarks.decision.store import seed_store
-from benchmarks.latency import INSTANT
-from benchmarks.openai_format import apply_stop, count_text_tokens
 from benchmarks.scale.layers_curve import SCENARIOS, measure_layers_point
 from benchmarks.scale.plan import make_plan
 from benchmarks.scale.wide import SINK, feeder_reply, feeders, marker, sink_reply, wide_config, wide_router
+from benchmarks.server.latency_model import INSTANT
+from benchmarks.server.openai_format import apply_stop, count_text_tokens
 from orchestra.graph import LayerGraph
 
 

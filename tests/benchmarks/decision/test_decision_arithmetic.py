@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from benchmarks.common.intervals import merge, sequential_count, union_length
 from benchmarks.decision.budget import base_independent_s, budget_base_s
-from benchmarks.decision.intervals import merge, sequential_count, union_length
 from benchmarks.decision.scenarios import HIERARCHICAL
 from benchmarks.decision.summary import cost_per_1000_cycles, percentile
 from benchmarks.decision.targets import budget_verdict

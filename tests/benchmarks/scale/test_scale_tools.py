@@ -9,11 +9,11 @@ from typing import Any
 import pytest
 
 from benchmarks.decision.store import seed_store
-from benchmarks.latency import INSTANT
 from benchmarks.scale.filler_server import SERVICE_TOOLS, mcp_source
 from benchmarks.scale.fillers import filler_specs
 from benchmarks.scale.plan import make_plan
 from benchmarks.scale.tools_curve import bridge_import, measure_tools_point, tools_growth
+from benchmarks.server.latency_model import INSTANT
 from orchestra.config import McpServerConfig
 from orchestra.services.surface import TOOL_NAMES
 from orchestra.tools.mcp_bridge import McpConnection

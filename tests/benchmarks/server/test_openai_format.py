@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from benchmarks.openai_format import apply_stop, split_for_stream
+from benchmarks.server.openai_format import apply_stop, split_for_stream
 
 
 @pytest.mark.parametrize(

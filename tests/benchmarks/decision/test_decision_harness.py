@@ -10,7 +10,7 @@ import pytest
 
 from benchmarks.decision.scenarios import SCENARIOS
 from benchmarks.decision_latency import run_benchmark
-from benchmarks.latency import INSTANT
+from benchmarks.server.latency_model import INSTANT
 
 FIELDS = (
     "p50_s",

@@ -18,9 +18,9 @@ from typing import Any
 
 import structlog
 
-from benchmarks.faults import Fault, FaultPlan
-from benchmarks.latency import JitterSource, LatencyProfile
-from benchmarks.openai_format import (
+from benchmarks.server.fault_injection import Fault, FaultPlan
+from benchmarks.server.latency_model import JitterSource, LatencyProfile
+from benchmarks.server.openai_format import (
     apply_stop,
     chunk_body,
     completion_body,
@@ -32,8 +32,8 @@ from benchmarks.openai_format import (
     sse_event,
     usage_chunk_body,
 )
-from benchmarks.request_log import RequestLog, RequestRecord
-from benchmarks.scripts import Script
+from benchmarks.server.reply_scripts import Script
+from benchmarks.server.request_log import RequestLog, RequestRecord
 
 log = structlog.get_logger(__name__)
 

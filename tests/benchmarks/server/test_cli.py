@@ -11,10 +11,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from benchmarks.model_server import load_replies
-from benchmarks.scripts import QueueScript, RoutedScript
+from benchmarks.server.model_server import load_replies
+from benchmarks.server.reply_scripts import QueueScript, RoutedScript
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+REPO_ROOT = Path(__file__).resolve().parents[3]
 
 
 def test_load_replies_list_and_routes(tmp_path: Path) -> None:
@@ -38,7 +38,7 @@ def test_cli_serves_and_prints_base_url(tmp_path: Path) -> None:
     replies = tmp_path / "replies.json"
     replies.write_text(json.dumps(["from the cli"]))
     env = {**os.environ, "LITELLM_LOCAL_MODEL_COST_MAP": "True", "PYTHONPATH": str(REPO_ROOT)}
-    cmd = [sys.executable, "-m", "benchmarks.model_server", "--profile", "instant", "--port", "0"]
+    cmd = [sys.executable, "-m", "benchmarks.server.model_server", "--profile", "instant", "--port", "0"]
     proc = subprocess.Popen(
         [*cmd, "--replies", str(replies)],
         stdout=subprocess.PIPE,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import litellm
 from smolagents import ChatMessage, LiteLLMModel, MessageRole
 
-from benchmarks.model_server import ModelServer
+from benchmarks.server.model_server import ModelServer
 
 HI = [ChatMessage(role=MessageRole.USER, content=[{"type": "text", "text": "hi"}])]
 

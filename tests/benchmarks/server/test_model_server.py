@@ -12,9 +12,9 @@ import httpx
 import litellm
 import pytest
 
-from benchmarks.latency import LatencyProfile
-from benchmarks.model_server import ModelServer
-from benchmarks.scripts import RoutedScript
+from benchmarks.server.latency_model import LatencyProfile
+from benchmarks.server.model_server import ModelServer
+from benchmarks.server.reply_scripts import RoutedScript
 
 HI = [{"role": "user", "content": "hi"}]
 TOL_S = 0.08  # scheduling slack on a loaded CI machine; the model's own terms are ≥ 0.2 s

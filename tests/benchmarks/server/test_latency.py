@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from benchmarks.latency import FAST, INSTANT, NANO, PROFILES, JitterSource, LatencyProfile
+from benchmarks.server.latency_model import FAST, INSTANT, NANO, PROFILES, JitterSource, LatencyProfile
 
 
 def test_total_is_base_plus_prefill_plus_decode() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from benchmarks.scripts import (
+from benchmarks.server.reply_scripts import (
     QueueScript,
     RoutedScript,
     RouterScript,

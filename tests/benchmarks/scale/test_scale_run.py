@@ -16,18 +16,20 @@ from typing import Any
 
 import pytest
 
-from benchmarks.decision.scenarios import RootRun, bench_config
+from benchmarks.common.cycle import CycleFailed, CycleSample
+from benchmarks.common.scenario import RootRun
+from benchmarks.decision.scenarios import bench_config
 from benchmarks.decision.store import seed_store
 from benchmarks.decision.texts import ROOT_MARKER
-from benchmarks.latency import FAST, INSTANT
 from benchmarks.scale.bulk import add_memories, recall_queries, time_recalls
 from benchmarks.scale.cli import run_plan
 from benchmarks.scale.config import scale_config
-from benchmarks.scale.cycle import CycleFailed, ScaleSample, check
+from benchmarks.scale.cycle import check
 from benchmarks.scale.decision_script import decision_router
 from benchmarks.scale.minds_curve import mind_model
 from benchmarks.scale.plan import CURVES, make_plan
-from benchmarks.scripts import ScriptExhausted
+from benchmarks.server.latency_model import FAST, INSTANT
+from benchmarks.server.reply_scripts import ScriptExhausted
 
 PLAN = replace(
     make_plan(INSTANT, quick=True),
@@ -130,7 +132,7 @@ def test_the_stateless_script_refuses_a_step_too_many() -> None:
 
 
 def test_a_cycle_that_strays_from_the_script_fails() -> None:
-    sample = ScaleSample(
+    sample = CycleSample(
         wall_s=1.0,
         model_critical_s=0.9,
         tool_s=0.0,
