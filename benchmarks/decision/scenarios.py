@@ -21,10 +21,10 @@ from benchmarks.common.scenario import RootRun, Scenario
 from benchmarks.common.tool_timer import ToolTimer
 from benchmarks.decision.texts import FLAT_INSTRUCTIONS, LAYERS, ROOT_TOOLS
 from layers import layer_defaults
+from orchestra.agents.hierarchy import Hierarchy
 from orchestra.config import Config, load_config
-from orchestra.decision import check_decision
 from orchestra.errors import describe
-from orchestra.hierarchy import Hierarchy
+from orchestra.heartbeat.decision import check_decision
 from orchestra.tools import load_tool_sources
 
 CONFIGS = Path(__file__).resolve().parents[2] / "configs"
@@ -66,7 +66,7 @@ def bench_config(yaml_name: str, api_base: str, store_path: Path) -> Config:
 
 
 class OrchestraScenario:
-    """orchestra's :class:`~orchestra.hierarchy.Hierarchy` on one of the shipped graphs."""
+    """orchestra's :class:`~orchestra.agents.hierarchy.Hierarchy` on one of the shipped graphs."""
 
     def __init__(self, config: Config, timer: ToolTimer) -> None:
         """Build the hierarchy with its tools instrumented.

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 
 from benchmarks.common.routes import ROOT_AGENT, Route
-from orchestra.decision import DECISION_FORMAT
+from orchestra.heartbeat.decision import DECISION_FORMAT
 from orchestra.services.energy import ACTION_COSTS
 
 LAYERS: tuple[str, ...] = ("sensorimotor", "perceptual", "conceptual", "abstract", "metacognitive")

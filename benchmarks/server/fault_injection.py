@@ -14,9 +14,9 @@ from typing import Any
 from benchmarks.server.openai_format import error_body
 
 _DEFAULT_ERRORS: dict[int, tuple[str, str]] = {
-    429: ("rate_limit_error", "Rate limit reached (injected by benchmarks.model_server)."),
-    500: ("server_error", "Internal server error (injected by benchmarks.model_server)."),
-    503: ("server_error", "Service unavailable (injected by benchmarks.model_server)."),
+    429: ("rate_limit_error", "Rate limit reached (injected by benchmarks.server.model_server)."),
+    500: ("server_error", "Internal server error (injected by benchmarks.server.model_server)."),
+    503: ("server_error", "Service unavailable (injected by benchmarks.server.model_server)."),
 }
 
 
@@ -52,7 +52,7 @@ def default_fault_body(status: int) -> dict[str, Any]:
         The body.
     """
     error_type, message = _DEFAULT_ERRORS.get(
-        status, ("invalid_request_error", f"Error {status} (injected by benchmarks.model_server).")
+        status, ("invalid_request_error", f"Error {status} (injected by benchmarks.server.model_server).")
     )
     return error_body(message, error_type, code=error_type)
 

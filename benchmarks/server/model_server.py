@@ -11,7 +11,7 @@ Usage::
 
 CLI::
 
-    python -m benchmarks.model_server --profile nano --port 8000 --replies replies.json
+    python -m benchmarks.server.model_server --profile nano --port 8000 --replies replies.json
 """
 
 from __future__ import annotations
@@ -221,7 +221,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         argv: Command-line arguments (defaults to ``sys.argv[1:]``).
     """
     parser = argparse.ArgumentParser(
-        prog="python -m benchmarks.model_server", description=(__doc__ or "").split("\n")[0]
+        prog="python -m benchmarks.server.model_server", description=(__doc__ or "").split("\n")[0]
     )
     parser.add_argument("--profile", choices=sorted(PROFILES), default="nano")
     parser.add_argument("--host", default="127.0.0.1")

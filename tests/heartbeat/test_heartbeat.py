@@ -12,8 +12,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks.model_server import ModelServer
-from benchmarks.scripts import RoutedScript
+from benchmarks.server.model_server import ModelServer
+from benchmarks.server.reply_scripts import RoutedScript
 from orchestra.config import Config, config_from_text
 from orchestra.heartbeat import Heartbeat
 from orchestra.services.settings import ServicesSettings

@@ -9,7 +9,7 @@ import litellm
 import pytest
 from smolagents import ChatMessage, MessageRole
 
-from benchmarks.model_server import ModelServer
+from benchmarks.server.model_server import ModelServer
 from orchestra.config import ModelProfile
 from orchestra.errors import describe
 from orchestra.models import ProfileLiteLLMModel

@@ -7,8 +7,8 @@ import time
 import pytest
 from smolagents import ChatMessage, MessageRole
 
-from benchmarks.model_server import ModelServer
-from benchmarks.scripts import RoutedScript
+from benchmarks.server.model_server import ModelServer
+from benchmarks.server.reply_scripts import RoutedScript
 from orchestra.agents.hierarchy import build_hierarchy
 from orchestra.config import ModelProfile, config_from_text
 from orchestra.errors import ModelError

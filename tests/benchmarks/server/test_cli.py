@@ -1,4 +1,4 @@
-"""The hand-serving CLI: replies files and ``python -m benchmarks.model_server``."""
+"""The hand-serving CLI: replies files and ``python -m benchmarks.server.model_server``."""
 
 from __future__ import annotations
 
