@@ -20,7 +20,6 @@ import json
 import os
 import platform
 import random
-import socket
 import statistics
 import subprocess
 import sys
@@ -32,6 +31,7 @@ from typing import Any
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
+from benchmarks.common.ports import free_port, wait_for_port
 from benchmarks.common.zipf_memories import ZipfWords, insert_memories, time_recalls_on
 from orchestra.config import McpServerConfig
 from orchestra.services.settings import ServicesSettings
@@ -66,12 +66,6 @@ def time_calls(call: Callable[[], Any], count: int, warmup: int = 20) -> dict[st
     return {**percentiles(samples), "calls": count}
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def round_trips(store: Path, count: int) -> dict[str, dict[str, float]]:
     """``get_energy_status`` through in-process, stdio and HTTP tool objects."""
     results: dict[str, dict[str, float]] = {}
@@ -91,13 +85,7 @@ def round_trips(store: Path, count: int) -> dict[str, dict[str, float]]:
         [*server, "--transport", "http", "--port", str(port)], cwd=ROOT, stderr=subprocess.DEVNULL
     )
     try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.1)
+        wait_for_port(port, 30, process)
         http = McpConnection(McpServerConfig(url=f"http://127.0.0.1:{port}/mcp"))
         remote = {tool.name: BridgedTool(tool, http, None) for tool in http.connect()}
         results["mcp_http"] = time_calls(lambda: remote["get_energy_status"](), count)

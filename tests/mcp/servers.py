@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -14,6 +12,8 @@ from typing import Any
 
 from mcp import StdioServerParameters
 from smolagents import Tool, ToolCollection
+
+from benchmarks.common.ports import free_port, wait_for_port
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVER = [sys.executable, "-m", "orchestra.mcp_server"]
@@ -44,13 +44,6 @@ def stdio_params(store: Path, home: Path, extra: Sequence[str] = ()) -> StdioSer
     )
 
 
-def free_port() -> int:
-    """A loopback port nobody listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @contextmanager
 def http_server(
     store: Path, home: Path, log: Path, extra: Sequence[str] = ()
@@ -69,17 +62,13 @@ def http_server(
             stderr=stderr,
         )
     try:
-        deadline = time.monotonic() + 20
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"server exited with {process.returncode}: {log.read_text()}")
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"server did not listen within 20 s: {log.read_text()}") from None
-                time.sleep(0.05)
+        if not wait_for_port(port, 20, process):
+            state = (
+                f"exited with {process.returncode}"
+                if process.poll() is not None
+                else "did not listen in 20 s"
+            )
+            raise RuntimeError(f"server {state}: {log.read_text()}")
         yield f"http://127.0.0.1:{port}/mcp", process
     finally:
         if process.poll() is None:

@@ -14,6 +14,7 @@ from orchestra.config import ModelProfile
 from orchestra.errors import describe
 from orchestra.models import ProfileLiteLLMModel
 from orchestra.models.retry import is_context_overflow, is_retryable
+from tests.models.test_models import profile
 
 SYSTEM_AND_USER = [
     ChatMessage(role=MessageRole.SYSTEM, content=[{"type": "text", "text": "You are terse."}]),
@@ -26,25 +27,22 @@ VALIDATION_500 = (
 )
 
 
-def profile(server: ModelServer, **overrides: object) -> ModelProfile:
-    fields = {"model": "openai/local", "api_base": server.base_url, "api_key": "local", **overrides}
-    return ModelProfile.model_validate(fields)
-
-
 class TestPlainTextContent:
     """A profile with an api_base sends each message's content as one string."""
 
     def test_api_base_sends_strings(self) -> None:
         """The system message reaches the server as a string, not a list of parts."""
         with ModelServer(["hi"]) as server:
-            ProfileLiteLLMModel(profile(server)).generate(SYSTEM_AND_USER)
+            ProfileLiteLLMModel(profile(server, model="openai/local")).generate(SYSTEM_AND_USER)
             sent = server.requests[0].messages
         assert [message["content"] for message in sent] == ["You are terse.", "hello"]
 
     def test_params_can_keep_parts(self) -> None:
         """``params: {flatten_messages_as_text: false}`` keeps smolagents' list of parts."""
         with ModelServer(["hi"]) as server:
-            model = ProfileLiteLLMModel(profile(server, params={"flatten_messages_as_text": False}))
+            model = ProfileLiteLLMModel(
+                profile(server, model="openai/local", params={"flatten_messages_as_text": False})
+            )
             model.generate(SYSTEM_AND_USER)
             sent = server.requests[0].messages
         assert isinstance(sent[0]["content"], list)
@@ -63,7 +61,7 @@ class TestHopelessErrors:
             server.fail_next(
                 3, status=500, body={"error": {"message": VALIDATION_500, "type": "internal_server_error"}}
             )
-            model = ProfileLiteLLMModel(profile(server, max_retries=3))
+            model = ProfileLiteLLMModel(profile(server, model="openai/local", max_retries=3))
             with pytest.raises(Exception) as caught:
                 model.generate(SYSTEM_AND_USER)
             attempts = len(server.requests)
@@ -75,7 +73,7 @@ class TestHopelessErrors:
         """A crash-like 500 is transient: it is retried as before."""
         with ModelServer(["after retry"]) as server:
             server.fail_next(1, status=500)
-            model = ProfileLiteLLMModel(profile(server, max_retries=2))
+            model = ProfileLiteLLMModel(profile(server, model="openai/local", max_retries=2))
             assert model.generate(SYSTEM_AND_USER).content == "after retry"
             assert [record.status for record in server.requests] == [500, 200]
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
 import time
@@ -11,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks.common.ports import free_port, wait_for_port
 from orchestra.agents.hierarchy import build_hierarchy
 from orchestra.config import McpServerConfig
 from orchestra.errors import ToolError
@@ -19,12 +19,6 @@ from tests.helpers import ScriptedFactory, code, final
 
 ROOT = Path(__file__).resolve().parents[2]
 STDIO = ["python", "-m", "tests.fixture_mcp_server", "stdio"]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture
@@ -36,13 +30,7 @@ def http_server() -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
-        except OSError:
-            time.sleep(0.1)
+    wait_for_port(port, 20, process)
     yield f"http://127.0.0.1:{port}/mcp", process
     process.kill()
     process.wait()
