@@ -10,6 +10,7 @@ caller as ``LayerFailedError``, never as an ordinary answer.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -21,6 +22,7 @@ from smolagents import MultiStepAgent
 from smolagents.agents import populate_template
 from smolagents.memory import ActionStep
 
+from orchestra.agents.budget import RunBudget, partial_report
 from orchestra.errors import LayerFailedError, describe
 from orchestra.graph import LayerGraph
 
@@ -53,6 +55,8 @@ class LayerResult:
     """``time.monotonic()`` when it ended."""
     requested_by: str
     """``root`` when the root called it, else ``upstream:<layer>`` that needed it."""
+    partial: bool = False
+    """True when it ran out of its budget and ``answer`` is a partial report."""
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data for JSON output and records."""
@@ -66,6 +70,7 @@ class LayerResult:
             "output_tokens": self.output_tokens,
             "seconds": round(self.seconds, 4),
             "requested_by": self.requested_by,
+            "partial": self.partial,
         }
 
 
@@ -73,6 +78,8 @@ class LayerResult:
 class _Cycle:
     task: str
     priors: dict[str, dict[str, str]]
+    deadline: float | None = None
+    layer_budget_s: float | None = None
     futures: dict[str, Future[LayerResult]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -87,6 +94,8 @@ class Dispatcher:
         max_parallel: int | None = None,
         *,
         run_slots: dict[str, threading.Semaphore] | None = None,
+        layer_budget_s: float | None = None,
+        layer_max_tokens: int | None = None,
     ) -> None:
         """Dispatch for one hierarchy.
 
@@ -97,7 +106,11 @@ class Dispatcher:
             run_slots: layer → a semaphore it holds for its whole run. Layers on a profile whose
                 server serves few requests at once share one, so they run one after another and
                 each keeps the server's prompt cache for its own steps instead of interleaving.
+            layer_budget_s: seconds one layer run may take (within the cycle's deadline).
+            layer_max_tokens: tokens one layer run may spend.
         """
+        self.layer_budget_s = layer_budget_s
+        self.layer_max_tokens = layer_max_tokens
         self.graph = graph
         self.agents = agents
         self.run_slots = dict(run_slots or {})
@@ -109,13 +122,17 @@ class Dispatcher:
 
     # ------------------------------------------------------------------ cycle lifecycle
 
-    def begin_cycle(self, task: str) -> None:
+    def begin_cycle(
+        self, task: str, *, deadline: float | None = None, layer_budget_s: float | None = None
+    ) -> None:
         """Start a cycle: forget this cycle's memo, compute priors from earlier cycles' reports.
 
         Args:
             task: what layers run for when the root did not write their task itself (the
                 prefetched sweep, and the ancestors of a layer the root calls): a layer task,
                 never the root's own instructions (a heartbeat's Decision format is the root's).
+            deadline: ``time.monotonic()`` every layer run of this cycle must end by.
+            layer_budget_s: seconds one layer run may take in this cycle (else the dispatcher's own).
         """
         priors = {
             layer: {
@@ -125,7 +142,9 @@ class Dispatcher:
             }
             for layer in self.graph.layers
         }
-        self._cycle = _Cycle(task=task, priors=priors)
+        self._cycle = _Cycle(
+            task=task, priors=priors, deadline=deadline, layer_budget_s=layer_budget_s or self.layer_budget_s
+        )
 
     def end_cycle(self) -> list[LayerResult]:
         """Finish the cycle: wait for stragglers, remember reports for next cycle's priors."""
@@ -213,18 +232,23 @@ class Dispatcher:
         log.debug("layer_started", layer=layer, requested_by=requested_by, feeders=list(feeders))
         answer: str | None = None
         error: str | None = None
-        slot = self.run_slots.get(layer)
-        try:
-            if slot is None:
+        slot = self.run_slots.get(layer) or contextlib.nullcontext()
+        with slot:
+            started = time.monotonic()
+            budget = RunBudget.of(
+                cycle_deadline=cycle.deadline, seconds=cycle.layer_budget_s, max_tokens=self.layer_max_tokens
+            )
+            budget.watch(agent)
+            try:
                 answer = str(agent.run(full_task, reset=True))
-            else:
-                with slot:
-                    started = time.monotonic()
-                    answer = str(agent.run(full_task, reset=True))
-        except LayerFailedError as failure:
-            error = failure.reason
-        except Exception as failure:
-            error = describe(failure)
+            except LayerFailedError as failure:
+                error = failure.reason
+            except Exception as failure:
+                error = describe(failure)
+            finally:
+                budget.release(agent)
+        if budget.exhausted is not None:
+            answer, error = partial_report(agent, budget.exhausted), None
         ended = time.monotonic()
         steps = [step for step in agent.memory.steps if isinstance(step, ActionStep)]
         tokens = agent.monitor.get_total_token_counts()
@@ -240,6 +264,7 @@ class Dispatcher:
             started_at=started,
             ended_at=ended,
             requested_by=requested_by,
+            partial=budget.exhausted is not None,
         )
         log.debug("layer_finished", layer=layer, ok=result.ok, seconds=round(result.seconds, 3), error=error)
         return result

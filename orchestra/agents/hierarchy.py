@@ -27,7 +27,7 @@ from orchestra.agents.tool_calls import ToolCallLog, traced
 from orchestra.config import Config
 from orchestra.errors import ConfigError, LayerFailedError, describe
 from orchestra.graph import LayerGraph
-from orchestra.models import AgentSpec, ModelFactory, ProfileModelFactory
+from orchestra.models import AgentSpec, ModelFactory, ProfileModelFactory, bound_by_deadline
 from orchestra.tools import ToolRegistry, load_tool_sources
 
 log = structlog.get_logger(__name__)
@@ -228,7 +228,12 @@ class Hierarchy:
             )
 
         self.dispatcher = Dispatcher(
-            self.graph, self.layers, config.agents.max_parallel_layers, run_slots=self._run_slots(config)
+            self.graph,
+            self.layers,
+            config.agents.max_parallel_layers,
+            run_slots=self._run_slots(config),
+            layer_budget_s=config.agents.layer_deadline_s,
+            layer_max_tokens=config.agents.layer_max_tokens,
         )
         for name, agent in self.layers.items():
             agent.dispatcher = self.dispatcher
@@ -245,7 +250,10 @@ class Hierarchy:
         root_defaults = layer_defaults(ROOT_NAME)
         self.root = RootCodeAgent(
             tools=root_tools,
-            prompt_templates=code_agent_templates(config.agents.root_prompt),
+            prompt_templates=code_agent_templates(
+                config.agents.root_prompt, structured=config.agents.structured_code_steps
+            ),
+            use_structured_outputs_internally=config.agents.structured_code_steps,
             model=make_model(root_spec),
             managed_agents=list(self.layers.values()),
             max_steps=config.root.max_steps,
@@ -317,7 +325,10 @@ class Hierarchy:
             return LayerToolCallingAgent(**common)
         return LayerCodeAgent(
             **common,
-            prompt_templates=code_agent_templates(self.config.agents.layer_prompts),
+            prompt_templates=code_agent_templates(
+                self.config.agents.layer_prompts, structured=self.config.agents.structured_code_steps
+            ),
+            use_structured_outputs_internally=self.config.agents.structured_code_steps,
             additional_authorized_imports=list(self.config.agents.authorized_imports),
             executor_kwargs={"timeout_seconds": self.config.agents.executor_timeout_s},
         )
@@ -331,7 +342,9 @@ class Hierarchy:
                     ConfigError,
                 )
 
-    def run(self, task: str, *, layer_task: str | None = None) -> CycleResult:
+    def run(
+        self, task: str, *, layer_task: str | None = None, deadline_s: float | None = None
+    ) -> CycleResult:
         """Run one cycle: the root works on ``task``, calling layers through the DAG.
 
         Args:
@@ -339,9 +352,18 @@ class Hierarchy:
             layer_task: what layers the root did not brief itself work on (the prefetched sweep
                 and the ancestors of a layer it calls); ``task`` when omitted. The heartbeat
                 passes the situation without the root's Decision format.
+            deadline_s: seconds the whole cycle may take: no model request of the root or a layer
+                runs past it, and ``agents.layer_deadline_share`` of it bounds each layer run.
         """
         started = time.monotonic()
-        self.dispatcher.begin_cycle(task if layer_task is None else layer_task)
+        deadline = started + deadline_s if deadline_s is not None else None
+        share = self.config.agents.layer_deadline_share
+        self.dispatcher.begin_cycle(
+            task if layer_task is None else layer_task,
+            deadline=deadline,
+            layer_budget_s=share * deadline_s if share is not None and deadline_s is not None else None,
+        )
+        bound_by_deadline(self.root.model, deadline)
         if self.prefetches():
             self.dispatcher.prefetch(self.graph.sinks())
         answer: Any = None
@@ -354,6 +376,7 @@ class Hierarchy:
             error = describe(failure)
         finally:
             layers = self.dispatcher.end_cycle()
+            bound_by_deadline(self.root.model, None)
         root_tokens = self.root.monitor.get_total_token_counts()
         root_steps = sum(1 for step in self.root.memory.steps if isinstance(step, ActionStep))
         result = CycleResult(

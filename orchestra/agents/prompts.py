@@ -55,15 +55,26 @@ Answer with final_answer(report): a concise report of what you found, with its e
 
 
 @cache
-def _default_code_templates() -> dict[str, Any]:
-    text = importlib.resources.files("smolagents.prompts").joinpath("code_agent.yaml").read_text()
+def _smolagents_templates(name: str) -> dict[str, Any]:
+    text = importlib.resources.files("smolagents.prompts").joinpath(name).read_text()
     templates: dict[str, Any] = yaml.safe_load(text)
     return templates
 
 
-def code_agent_templates(style: PromptStyle) -> dict[str, Any]:
-    """Prompt templates for a CodeAgent in ``style`` (a fresh copy the caller may keep)."""
-    templates = deepcopy(_default_code_templates())
+def code_agent_templates(style: PromptStyle, *, structured: bool = False) -> dict[str, Any]:
+    """Prompt templates for a CodeAgent in ``style`` (a fresh copy the caller may keep).
+
+    With ``structured`` (smolagents' structured code steps) the system prompt is smolagents' own
+    for that mode, which asks for the JSON the response format enforces; the compact wrapper of a
+    managed agent's task still applies.
+    """
+    templates = deepcopy(
+        _smolagents_templates("structured_code_agent.yaml" if structured else "code_agent.yaml")
+    )
+    if structured:
+        if style == "compact":
+            templates["managed_agent"]["task"] = COMPACT_MANAGED_TASK
+        return templates
     if style == "compact":
         templates["system_prompt"] = COMPACT_SYSTEM_PROMPT
         templates["managed_agent"]["task"] = COMPACT_MANAGED_TASK

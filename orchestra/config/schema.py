@@ -61,6 +61,12 @@ class ModelProfile(StrictModel):
         description="Extra litellm completion parameters, e.g. reasoning_effort. With an api_base, "
         "message content is sent as plain text (flatten_messages_as_text: true) unless set here.",
     )
+    structured_output: Literal["json_schema", "json_object"] = Field(
+        "json_schema",
+        description="How this server takes a JSON schema for structured output: OpenAI's "
+        "response_format json_schema (OpenAI, vLLM, Ollama, llama.cpp's server), or json_object with a "
+        "schema (llama-cpp-python's server).",
+    )
     max_concurrent: int | None = Field(
         None,
         ge=1,
@@ -82,6 +88,11 @@ class RootConfig(StrictModel):
     tools: list[str] = Field(default_factory=list, description="Tool names the root may call directly.")
     max_memory_steps: int | None = Field(
         None, ge=1, description="Steps the root's prompt replays; omitted means agents.max_memory_steps."
+    )
+    structured_decision: bool = Field(
+        False,
+        description="In a heartbeat the root finishes with its notes, and the Decision is then written by "
+        "one structured-output call to the root's model, under a JSON schema of what exists now.",
     )
 
 
@@ -253,6 +264,27 @@ class AgentsConfig(StrictModel):
         ge=80,
         le=100_000,
         description="Longest excerpt of a failed step's text that its error quotes back to the model.",
+    )
+    layer_deadline_s: float | None = Field(
+        None,
+        gt=0,
+        le=86_400,
+        description="Seconds one layer run may take; past it the layer returns a partial report.",
+    )
+    layer_deadline_share: float | None = Field(
+        None,
+        gt=0,
+        le=1,
+        description="In a heartbeat: the share of DECIDE's deadline one layer run may take (the rest is "
+        "the root's); overrides layer_deadline_s there.",
+    )
+    layer_max_tokens: int | None = Field(
+        None, ge=1, description="Prompt plus completion tokens one layer run may spend before it reports."
+    )
+    structured_code_steps: bool = Field(
+        False,
+        description="Code agents answer each step as JSON (thought, code) under smolagents' structured "
+        "output; for providers that take OpenAI's json_schema response_format.",
     )
     prefetch_upstream: bool = Field(
         False,

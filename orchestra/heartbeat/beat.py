@@ -14,31 +14,23 @@ from __future__ import annotations
 
 import json
 import time
-from concurrent.futures import Future, ThreadPoolExecutor
-from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 import structlog
-from smolagents import Model
 
-from orchestra.agents.hierarchy import ROOT_NAME, CycleResult, Hierarchy
+from orchestra.agents.hierarchy import Hierarchy
 from orchestra.agents.tool_calls import ToolCallLog
-from orchestra.agents.trace import agent_execution
 from orchestra.config import Config
 from orchestra.heartbeat.actions import ActReport, act
+from orchestra.heartbeat.decide import Decider
 from orchestra.heartbeat.decision import (
-    DECISION_FORMAT,
     Decision,
-    PlannedAction,
     check_decision,
-    parse_decision,
 )
 from orchestra.heartbeat.procedural import procedural_decision
-from orchestra.models import FallbackModel, ModelFactory
-from orchestra.models.offline import OfflinePolicyModel
-from orchestra.services.energy import ACTION_COSTS
+from orchestra.models import ModelFactory
 from orchestra.services.surface import CognitiveServices
 from orchestra.tools.sources import ToolContext, load_tool_sources
 
@@ -68,6 +60,10 @@ class BeatResult:
     trace: list[dict[str, Any]] = field(default_factory=list)
     recovered: list[int] = field(default_factory=list)
     """Beats found cut short (still 'running') and marked aborted at this start."""
+    decide_seconds: float = 0.0
+    """Wall time of DECIDE (the root, its layers and a structured decision call)."""
+    structured_decision: dict[str, Any] | None = None
+    """The structured-output call that wrote the decision, with ``root.structured_decision``."""
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data, JSON-ready."""
@@ -85,6 +81,8 @@ class BeatResult:
             "narrative": self.narrative,
             "observation": self.observation,
             "recovered": self.recovered,
+            "decide_seconds": round(self.decide_seconds, 4),
+            "structured_decision": self.structured_decision,
             "trace": self.trace,
         }
 
@@ -110,14 +108,13 @@ class Heartbeat:
                 model_factory=model_factory,
                 registry=registry,
                 tool_log=self.tool_log,
-                root_checks=[check_decision],
+                root_checks=[] if config.root.structured_decision else [check_decision],
             )
         except BaseException:
             registry.close()
             raise
         self.registry = registry
-        self._decider = ThreadPoolExecutor(max_workers=1, thread_name_prefix="orchestra-decide")
-        self._pending: Future[CycleResult] | None = None
+        self.decider = Decider(config, self.hierarchy, self.tool_log)
         self._recovered = self._recover()
 
     # ------------------------------------------------------------------------------ helpers
@@ -161,7 +158,11 @@ class Heartbeat:
         # 3. orient
         orientation = self._orient(observation, recent)
         # 4. decide
-        decision, fallback_reason, cycle = self._decide(beat, observation, orientation, energy_now)
+        goal_ids = [goal["goal_id"] for goal in orientation["goals"].get("goals", [])]
+        decided = self.decider.decide(observation, orientation, energy_now, goal_ids)
+        fallback_reason = decided.fallback_reason
+        decision = decided.decision or self._fallback(fallback_reason or "no decision")
+        cycle = decided.cycle
         # 5. act
         report: ActReport = self._run(
             act(self.services, decision, beat=beat, rest_below=self.config.heartbeat.rest_below)
@@ -182,7 +183,9 @@ class Heartbeat:
             fallback=fallback_reason is not None,
             fallback_reason=fallback_reason,
             observation=observation,
-            trace=self._trace(cycle),
+            trace=decided.trace,
+            decide_seconds=decided.seconds,
+            structured_decision=decided.structured.to_dict() if decided.structured else None,
             recovered=self._recovered,
         )
         self._recovered = []
@@ -257,69 +260,7 @@ class Heartbeat:
             "last_narrative": last[0] if last else None,
         }
 
-    # ------------------------------------------------------------------------------ decide
-
-    def _decide(
-        self, beat: int, observation: dict[str, Any], orientation: dict[str, Any], energy: int
-    ) -> tuple[Decision, str | None, CycleResult | None]:
-        if energy < self.config.heartbeat.rest_below:
-            rest = Decision(
-                reasoning=f"Energy {energy} is below {self.config.heartbeat.rest_below}: resting this beat.",
-                emotional_state=0.0,
-                confidence=1.0,
-                actions=[PlannedAction(action="rest", reason="energy too low")],
-            )
-            return rest, None, None
-        if self._pending is not None and not self._pending.done():
-            reason = "the previous beat's decision is still running past its deadline"
-            return self._fallback(reason), reason, None
-        task = _decide_task(observation, orientation, energy, self.config.heartbeat.instructions)
-        answers_before = _answers(self.hierarchy.root.model)
-        future = self._decider.submit(
-            self.hierarchy.run, task, layer_task=_layer_task(observation, orientation)
-        )
-        self._pending = future
-        deadline = self.config.heartbeat.deadline_s
-        try:
-            cycle = future.result(timeout=deadline)
-        except FutureTimeout:
-            self.hierarchy.root.interrupt()
-            for agent in self.hierarchy.layers.values():
-                agent.interrupt()
-            reason = f"DECIDE passed its {deadline:g}s deadline; the root was interrupted"
-            return self._fallback(reason), reason, None
-        if _only_offline_answered(self.hierarchy.root.model, answers_before):
-            reason = "no language model answered " + _model_failures(self.hierarchy.root.model)
-        elif not cycle.ok:
-            reason = f"the root failed: {cycle.error}"
-        else:
-            try:
-                return parse_decision(cycle.answer), None, cycle
-            except ValueError as invalid:
-                reason = f"the root's answer was not a valid decision: {invalid}"
-        return self._fallback(reason), reason, cycle
-
-    def _fallback(self, reason: str) -> Decision:
-        log.warning("decide_fallback", reason=reason)
-        decision: Decision = self._run(procedural_decision(self.services, reason=reason))
-        return decision
-
     # ------------------------------------------------------------------------------ record
-
-    def _trace(self, cycle: CycleResult | None) -> list[dict[str, Any]]:
-        if cycle is None:
-            return []
-        executions = [
-            agent_execution(
-                self.hierarchy.root, name=ROOT_NAME, log=self.tool_log, ok=cycle.ok, error=cycle.error
-            )
-        ]
-        for layer in cycle.layers:
-            agent = self.hierarchy.layers[layer.layer]
-            executions.append(
-                agent_execution(agent, name=layer.layer, log=self.tool_log, ok=layer.ok, error=layer.error)
-            )
-        return [execution.to_dict() for execution in executions]
 
     def _record(self, result: BeatResult, wall_start: float, report: ActReport) -> None:
         services = self.services
@@ -355,9 +296,14 @@ class Heartbeat:
                 (time.time(), json.dumps(result.to_dict(), default=str), result.beat),
             )
 
+    def _fallback(self, reason: str) -> Decision:
+        log.warning("decide_fallback", reason=reason)
+        decision: Decision = self._run(procedural_decision(self.services, reason=reason))
+        return decision
+
     def close(self) -> None:
         """Stop the decide thread, agents, tool sources and services."""
-        self._decider.shutdown(wait=False, cancel_futures=True)
+        self.decider.close()
         self.hierarchy.close()
         self.registry.close()
 
@@ -366,44 +312,6 @@ class Heartbeat:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def _situation(observation: dict[str, Any], orientation: dict[str, Any]) -> list[str]:
-    """What OBSERVE and ORIENT found, as the paragraphs both the root's and the layers' tasks open with."""
-    return [
-        f"Observation: {json.dumps(observation, default=str)}",
-        f"Goals: {json.dumps(orientation['goals'], default=str)[:3000]}",
-        f"Recent memories: {json.dumps(orientation['recent_memories'])[:2000]}",
-        f"Identity: {json.dumps(orientation['identity_memories'])[:1000]}",
-        f"Last beat: {orientation['last_narrative'] or '(none)'}",
-    ]
-
-
-def _decide_task(
-    observation: dict[str, Any], orientation: dict[str, Any], energy: int, instructions: str | None
-) -> str:
-    """The root's task: the situation, the energy and costs, and the Decision it must write."""
-    costs = ", ".join(f"{action}={cost}" for action, cost in ACTION_COSTS.items())
-    parts = [
-        "Heartbeat: decide what this mind does now.",
-        *_situation(observation, orientation),
-        f"Energy: {energy}. Action costs: {costs}.",
-        DECISION_FORMAT,
-    ]
-    if instructions:
-        parts.append(instructions)
-    return "\n\n".join(parts)
-
-
-def _layer_task(observation: dict[str, Any], orientation: dict[str, Any]) -> str:
-    """A layer's task in a beat: the situation to report on from its own role, no Decision format."""
-    return "\n\n".join(
-        [
-            "Heartbeat: report on the mind's current situation from your layer's point of view; "
-            "the root decides what to do with your report.",
-            *_situation(observation, orientation),
-        ]
-    )
 
 
 def _prediction_error(prediction: dict[str, Any], observation: dict[str, Any]) -> float:
@@ -420,29 +328,6 @@ def _prediction_error(prediction: dict[str, Any], observation: dict[str, Any]) -
             scale = max(abs(value), abs(before), 1.0)
             diffs.append(min(1.0, abs(value - before) / scale))
     return round(sum(diffs) / len(diffs), 4) if diffs else 0.5
-
-
-def _answers(model: Model) -> dict[str, int]:
-    return dict(model.answered_by) if isinstance(model, FallbackModel) else {}
-
-
-def _only_offline_answered(model: Model, before: dict[str, int]) -> bool:
-    """True when every answer in this run came from the offline policy (no language model)."""
-    if isinstance(model, OfflinePolicyModel):
-        return True
-    if not isinstance(model, FallbackModel):
-        return False
-    offline = {health.name for health, link in model.chain if isinstance(link, OfflinePolicyModel)}
-    new = {name: count - before.get(name, 0) for name, count in model.answered_by.items()}
-    used = {name for name, count in new.items() if count > 0}
-    return bool(used) and used <= offline
-
-
-def _model_failures(model: Model) -> str:
-    if not isinstance(model, FallbackModel):
-        return "(the offline policy cannot write decisions)"
-    failures = [f"{health.name}: {health.last_error}" for health, _ in model.chain if health.last_error]
-    return f"({'; '.join(failures)})" if failures else "(the offline policy cannot write decisions)"
 
 
 def _narrative(beat: int, decision: Decision, report: ActReport, fallback_reason: str | None) -> str:

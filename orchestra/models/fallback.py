@@ -17,6 +17,7 @@ import structlog
 from smolagents import ChatMessage, Model
 
 from orchestra.errors import ModelError, describe
+from orchestra.models.offline import OfflinePolicyModel
 
 log = structlog.get_logger(__name__)
 
@@ -61,6 +62,9 @@ class FallbackModel(Model):
             raise ValueError("a fallback chain needs at least one model")
         super().__init__(model_id=chain[0][1].model_id)
         self.chain = chain
+        self.language_only = False
+        """When True the chain ends before the offline policy: a caller that needs a language model's
+        answer (the heartbeat's root) gets the profiles' errors, not steps it cannot use."""
         self.answered_by: Counter[str] = Counter()
         """How many of this agent's generate calls each profile answered."""
 
@@ -68,6 +72,9 @@ class FallbackModel(Model):
         errors: list[str] = []
         for index, (health, model) in enumerate(self.chain):
             is_last = index == len(self.chain) - 1
+            if self.language_only and isinstance(model, OfflinePolicyModel):
+                errors.append(f"{health.name}: the offline policy is not a language model")
+                break
             if not is_last and health.cooling():
                 errors.append(f"{health.name}: skipped, cooling down after {health.last_error}")
                 continue

@@ -99,6 +99,8 @@ class ProfileLiteLLMModel(LiteLLMModel):
             raise ModelError(
                 f"no credentials for {self.model_id}: set {' or '.join(missing)} or the profile's api_key"
             )
+        if self.profile.structured_output == "json_object" and kwargs.get("response_format"):
+            kwargs["response_format"] = as_json_object(kwargs["response_format"])
         if self.slots is None:
             return super().generate(messages, **kwargs)
         with self.slots:
@@ -112,3 +114,24 @@ class ProfileLiteLLMModel(LiteLLMModel):
 
         report = litellm.validate_environment(model=self.model_id, api_base=self.api_base)
         return [key for key in report.get("missing_keys", []) if key.endswith("API_KEY")]
+
+
+def as_json_object(response_format: dict[str, Any]) -> dict[str, Any]:
+    """OpenAI's ``{"type": "json_schema", "json_schema": {"schema": S}}`` as llama-cpp-python's
+    ``{"type": "json_object", "schema": S}``; anything else unchanged."""
+    if response_format.get("type") != "json_schema":
+        return response_format
+    return {"type": "json_object", "schema": response_format.get("json_schema", {}).get("schema", {})}
+
+
+def bound_by_deadline(model: Model, deadline: float | None) -> None:
+    """Make every litellm link of ``model`` (alone or in a fallback chain) stop at ``deadline``.
+
+    Args:
+        model: an agent's model.
+        deadline: ``time.monotonic()`` past which no request may run; None lifts the bound.
+    """
+    links = [link for _, link in model.chain] if isinstance(model, FallbackModel) else [model]
+    for link in links:
+        if isinstance(link, ProfileLiteLLMModel):
+            link.retryer.hard_deadline = deadline

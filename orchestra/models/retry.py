@@ -85,13 +85,19 @@ class DeadlineRetrying:
     base_wait_s: float = 0.5
     max_wait_s: float = 8.0
     sleep: Callable[[float], None] = time.sleep
+    hard_deadline: float | None = None
+    """``time.monotonic()`` past which no attempt runs, whatever the profile's budget: the beat's (or a
+    layer's) deadline, so a request in flight then is cut off by its timeout instead of running on."""
 
     def __call__(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        deadline = time.monotonic() + self.total_s
+        own_deadline = time.monotonic() + self.total_s
+        deadline = own_deadline if self.hard_deadline is None else min(own_deadline, self.hard_deadline)
         attempt = 0
         while True:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
+                if deadline < own_deadline:
+                    raise ModelError("model call not made: the deadline of this run has passed")
                 raise ModelError(f"model call exceeded its total time budget of {self.total_s:g}s")
             kwargs["timeout"] = attempt_timeout(self.per_call_s, remaining)
             try:
