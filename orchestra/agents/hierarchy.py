@@ -20,6 +20,7 @@ from smolagents import ChatMessage, CodeAgent, LogLevel, Model, MultiStepAgent, 
 from smolagents.memory import ActionStep
 
 from layers import layer_defaults
+from orchestra.agents.budget import RunBudget
 from orchestra.agents.context import bound_step_error, replay
 from orchestra.agents.dispatch import Dispatcher, LayerResult
 from orchestra.agents.metacognition import MetacognitionEvent, MetacognitionPolicy
@@ -49,6 +50,8 @@ class _PromptMixin:
     _prompt_text: str = ""
     memory_window: int | None = None
     error_excerpt_chars: int = 400
+    run_budget: RunBudget | None = None
+    """The limits of the current run, set by the dispatcher (:mod:`orchestra.agents.budget`)."""
     memory: Any
 
     def initialize_system_prompt(self) -> str:
@@ -74,6 +77,8 @@ class _PromptMixin:
         if isinstance(memory_step, ActionStep):
             bound_step_error(memory_step, self.error_excerpt_chars)
         super()._finalize_step(memory_step)  # type: ignore[misc]
+        if isinstance(memory_step, ActionStep) and self.run_budget is not None:
+            self.run_budget.after_step(self)
 
 
 class RootStepLimitError(Exception):
