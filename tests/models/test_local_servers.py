@@ -13,10 +13,11 @@ from smolagents import ChatMessage, MessageRole
 
 from benchmarks.server.model_server import ModelServer
 from benchmarks.server.reply_scripts import RoutedScript
+from orchestra.agents.hierarchy import build_hierarchy
 from orchestra.config import ModelProfile, config_from_text
 from orchestra.errors import describe
 from orchestra.heartbeat import Heartbeat
-from orchestra.models import ProfileLiteLLMModel
+from orchestra.models import AgentSpec, ProfileLiteLLMModel, ProfileModelFactory
 from orchestra.models.retry import is_context_overflow, is_retryable
 from tests.helpers import code, final
 from tests.models.test_models import profile
@@ -114,10 +115,6 @@ class TestFewSlots:
             return "ok"
 
         with ModelServer(reply) as server:
-            from orchestra.config import config_from_text
-            from orchestra.models import ProfileModelFactory
-            from orchestra.models.spec import AgentSpec
-
             limit = "" if max_concurrent is None else f", max_concurrent: {max_concurrent}"
             config = config_from_text(
                 f"models:\n  default: {{model: openai/local, api_base: '{server.base_url}', api_key: x{limit}}}\n"
@@ -189,3 +186,34 @@ class TestReadmeLocalServer:
         assert records and all(record.status == 200 for record in records), "no request was refused"
         assert all(record.wait_s == 0 for record in records), "the client queued; the server never had to"
         assert hit_rate > 0
+
+
+class TestStructuredCodeSteps:
+    """``agents.structured_code_steps`` makes code agents answer each step as JSON (thought, code)."""
+
+    def test_json_steps_run_through_a_json_object_server(self) -> None:
+        """Replies that are only JSON steps drive the root and a layer to an answer over HTTP."""
+
+        def step(code_text: str) -> str:
+            return json.dumps({"thought": "Act.", "code": code_text})
+
+        script = RoutedScript(
+            {
+                "You are consciousness": [
+                    step("print(abstract(task='Look.'))"),
+                    step("final_answer('json done')"),
+                ],
+                "abstract layer": [step("final_answer('seen')")],
+            }
+        )
+        with ModelServer(script) as server:
+            config = config_from_text(
+                f"models:\n  default: {{model: openai/local, api_base: '{server.base_url}', api_key: x, "
+                "structured_output: json_object}\n"
+                "layers:\n  abstract: {tools: []}\n"
+                "agents: {structured_code_steps: true}\n"
+            )
+            with build_hierarchy(config) as hierarchy:
+                result = hierarchy.run("Go.")
+        assert result.ok, result.error
+        assert result.answer == "json done" and result.layers[0].answer == "seen"
