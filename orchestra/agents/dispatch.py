@@ -84,11 +84,11 @@ class _Cycle:
     layer_budget_s: float | None = None
     futures: dict[str, Future[LayerResult]] = field(default_factory=dict)
     extra: list[LayerResult] = field(default_factory=list)
+    """Runs beyond the one per layer: layers the metacognition policy asked again."""
     checked: set[str] = field(default_factory=set)
     """Layers whose report the policy has looked at (once per cycle)."""
     reported: dict[str, str | None] = field(default_factory=dict)
     """What the root receives for those layers (a requery appends to the report)."""
-    """Runs beyond the one per layer: layers the metacognition policy asked again."""
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
