@@ -3,11 +3,11 @@
 One :class:`Heartbeat` owns the hierarchy (built once), the services and the journal. A beat is
 journaled as ``running`` before it does anything and ``completed`` with its full record after
 everything it learned is in the store; a beat still ``running`` at the next start was cut short
-(crash, kill) and is marked ``aborted``. DECIDE is the root CodeAgent with the layers; its final
-answer must be a :class:`~orchestra.heartbeat.decision.Decision` (checked, so the agent corrects itself).
-When no language model answers, when the answer stays invalid through the step limit, or when
-the deadline passes, the legacy procedural policy decides and the record says ``fallback: true``
-and why.
+(crash, kill) and is marked ``aborted``. DECIDE (:mod:`orchestra.heartbeat.decide`) is the root
+CodeAgent with the layers, ending in a checked :class:`~orchestra.heartbeat.decision.Decision`
+or, with ``root.structured_decision``, in notes a structured call turns into one. Without a valid
+decision (no language model, an invalid answer, the deadline) the legacy procedural policy
+decides and the record says ``fallback: true`` and why.
 """
 
 from __future__ import annotations
