@@ -316,6 +316,13 @@ class HeartbeatConfig(StrictModel):
 
     deadline_s: float = Field(30.0, gt=0, description="Seconds DECIDE may take before the fallback decides.")
     rest_below: int = Field(2, ge=0, description="With less energy than this, the beat rests.")
+    decision_reserve: float = Field(
+        0.2,
+        ge=0,
+        lt=1,
+        description="With root.structured_decision: the share of the deadline kept for the structured "
+        "call, so a root that runs out of time still leaves a decision; the root and layers get the rest.",
+    )
     predicting_models: int = Field(3, ge=0, description="Mental models asked for predictions in OBSERVE.")
     resolve_predictions: int = Field(10, ge=0, description="Pending predictions resolved in ORIENT.")
     every: str = Field("1h", description="Interval of the scheduler (--every), e.g. 1h, 30m, 45s.")

@@ -28,7 +28,7 @@ from orchestra.agents.trace import agent_execution
 from orchestra.config import Config
 from orchestra.heartbeat.decision import DECISION_FORMAT, Decision, PlannedAction, parse_decision
 from orchestra.heartbeat.structured import NOTES_FORMAT, StructuredDecision, write_decision
-from orchestra.models import FallbackModel
+from orchestra.models import FallbackModel, bound_by_deadline
 from orchestra.models.offline import OfflinePolicyModel
 from orchestra.services.energy import ACTION_COSTS
 
@@ -112,23 +112,33 @@ class Decider:
         task = decide_task(observation, orientation, energy, heartbeat.instructions, structured=structured)
         answers_before = _answers(self.hierarchy.root.model)
         deadline_s = heartbeat.deadline_s
+        final_deadline = time.monotonic() + deadline_s
+        run_s = deadline_s * (1 - heartbeat.decision_reserve) if structured else deadline_s
         future = self._thread.submit(
-            self.hierarchy.run, task, layer_task=layer_task(observation, orientation), deadline_s=deadline_s
+            self.hierarchy.run, task, layer_task=layer_task(observation, orientation), deadline_s=run_s
         )
         self._pending = future
+        cut = False
         try:
-            cycle = future.result(timeout=deadline_s)
+            cycle = future.result(timeout=run_s)
         except FutureTimeout:
-            return self._past_deadline(future, deadline_s)
+            late = self._past_deadline(future, run_s, deadline_s)
+            if not structured or late.cycle is None:
+                return late
+            cycle, cut = late.cycle, True  # the root ran out of its share: the reserve still decides
         trace = self.trace(cycle)
         resting = _metacognitive_rest(cycle)
         if resting is not None:
             return DecideOutcome(decision=resting, cycle=cycle, trace=trace)
-        if _no_language_model_answered(self.hierarchy.root.model, answers_before):
+        if not cut and _no_language_model_answered(self.hierarchy.root.model, answers_before):
             reason = "no language model answered " + _model_failures(self.hierarchy.root.model)
             return DecideOutcome(decision=None, fallback_reason=reason, cycle=cycle, trace=trace)
         if structured:
-            return self._structured(cycle, trace, observation, orientation, energy, goal_ids)
+            bound_by_deadline(self.hierarchy.root_model(cycle), final_deadline)
+            try:
+                return self._structured(cycle, trace, observation, orientation, energy, goal_ids)
+            finally:
+                bound_by_deadline(self.hierarchy.root_model(cycle), None)
         if not cycle.ok:
             return DecideOutcome(
                 decision=None, fallback_reason=f"the root failed: {cycle.error}", cycle=cycle, trace=trace
@@ -162,12 +172,15 @@ class Decider:
             )
         return DecideOutcome(decision=written.decision, cycle=cycle, trace=trace, structured=written)
 
-    def _past_deadline(self, future: Future[CycleResult], deadline_s: float) -> DecideOutcome:
+    def _past_deadline(self, future: Future[CycleResult], run_s: float, deadline_s: float) -> DecideOutcome:
         """Interrupt every agent, give them a moment to stop, and keep what they did."""
         self.hierarchy.root.interrupt()
         for agent in self.hierarchy.layers.values():
             agent.interrupt()
-        reason = f"DECIDE passed its {deadline_s:g}s deadline; the root was interrupted"
+        if run_s < deadline_s:
+            reason = f"the root ran out of its {run_s:g}s share of DECIDE's {deadline_s:g}s deadline"
+        else:
+            reason = f"DECIDE passed its {deadline_s:g}s deadline; the root was interrupted"
         try:
             cycle: CycleResult | None = future.result(timeout=GRACE_S)
         except FutureTimeout:

@@ -18,6 +18,7 @@ from smolagents import ChatMessage, Model
 
 from orchestra.errors import ModelError, describe
 from orchestra.models.offline import OfflinePolicyModel
+from orchestra.models.retry import DeadlineCut
 
 log = structlog.get_logger(__name__)
 
@@ -80,6 +81,8 @@ class FallbackModel(Model):
                 continue
             try:
                 message = model.generate(messages, **kwargs)
+            except DeadlineCut:
+                raise  # the run's deadline, not this profile's failure: nothing to fall back to
             except Exception as error:
                 reason = describe(error)
                 health.record(reason)

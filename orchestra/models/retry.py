@@ -69,6 +69,17 @@ def is_retryable(error: BaseException) -> bool:
     return isinstance(error, retryable) and not is_hopeless(error)
 
 
+class DeadlineCut(ModelError):
+    """A request cut off (or not made) because the run's deadline came: the run's doing, not the
+    profile's, so the fallback chain neither marks the profile failed nor tries the next one."""
+
+
+def _is_timeout(error: BaseException) -> bool:
+    import litellm
+
+    return isinstance(error, litellm.Timeout) or "timed out" in str(error).lower()
+
+
 @dataclass(kw_only=True)
 class DeadlineRetrying:
     """Retry transient failures with capped exponential backoff, never past a total deadline.
@@ -97,12 +108,15 @@ class DeadlineRetrying:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 if deadline < own_deadline:
-                    raise ModelError("model call not made: the deadline of this run has passed")
+                    raise DeadlineCut("model call not made: the deadline of this run has passed")
                 raise ModelError(f"model call exceeded its total time budget of {self.total_s:g}s")
             kwargs["timeout"] = attempt_timeout(self.per_call_s, remaining)
             try:
                 return fn(*args, **kwargs)
             except Exception as error:
+                cut_short = deadline < own_deadline and time.monotonic() >= deadline - 0.05
+                if cut_short and _is_timeout(error):
+                    raise DeadlineCut("model request cut off at the deadline of this run") from error
                 if attempt >= self.max_retries or not is_retryable(error):
                     raise
                 wait = _retry_after(error) or min(self.max_wait_s, self.base_wait_s * 2**attempt)
