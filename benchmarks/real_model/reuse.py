@@ -1,0 +1,74 @@
+"""A side measured in an earlier run, read back from that run's JSON (``--reuse before=PATH``).
+
+The before side is the expensive one (on this model every before beat runs to its deadline, and
+its processes linger after it), and its code does not change: when only the after side changes,
+its measurement can be repeated against the same before figures. The reused side keeps its own
+records, summary inputs and server-log counts; the report says where they came from.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+from typing import Any, TypeVar
+
+from benchmarks.real_model.cache_log import CacheStats
+from benchmarks.real_model.records import BeatRecord, RunRecord
+from benchmarks.real_model.suite import DeadlineCheck, SideResult
+
+T = TypeVar("T")
+
+
+def _build(kind: type[T], data: dict[str, Any]) -> T:
+    """``kind`` from its ``to_dict`` output: derived keys (``valid``, ``hit_rate`` ...) are dropped."""
+    names = {field.name for field in dataclasses.fields(kind)}  # type: ignore[arg-type]
+    return kind(**{key: value for key, value in data.items() if key in names})
+
+
+def side_from_document(doc: dict[str, Any], name: str, *, source: str) -> SideResult:
+    """Side ``name`` of a report document as a :class:`SideResult`.
+
+    Args:
+        doc: The JSON document an earlier run wrote.
+        name: ``before`` or ``after``.
+        source: Where it was read from (goes into the side's notes).
+
+    Raises:
+        KeyError: The document has no such side.
+    """
+    side = doc["sides"][name]
+    summary = side["summary"]
+    deadline = summary.get("deadline")
+    return SideResult(
+        side=name,
+        checkout=side["checkout"],
+        commit=side["commit"],
+        knobs=side["knobs"],
+        notes=[*side["notes"], f"measured earlier, reused from {source}"],
+        config=side["config"],
+        beats=[_build(BeatRecord, beat) for beat in side["beats"]],
+        runs=[_build(RunRecord, run) for run in side["runs"]],
+        deadline=_build(DeadlineCheck, deadline) if deadline else None,
+        cache=_build(CacheStats, side["cache_whole_log"]),
+        measured_cache=_build(CacheStats, summary["cache"]),
+        seconds=float(side["seconds"]),
+        work=side["work"],
+    )
+
+
+def reuse(spec: str) -> SideResult:
+    """``NAME=PATH`` → side NAME of the report at PATH.
+
+    Raises:
+        ValueError: Not ``NAME=PATH``, or the report has no such side.
+    """
+    name, sep, path = spec.partition("=")
+    if not sep or not name or not path:
+        raise ValueError(
+            f"--reuse {spec!r}: expected SIDE=PATH, e.g. before=benchmarks/results/real-model.json"
+        )
+    doc = json.loads(Path(path).read_text(encoding="utf-8"))
+    if name not in doc.get("sides", {}):
+        raise ValueError(f"--reuse {spec!r}: {path} has no side {name!r}")
+    return side_from_document(doc, name, source=path)
