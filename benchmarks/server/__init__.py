@@ -5,5 +5,7 @@
 :mod:`~benchmarks.server.openai_format` (the wire format and token counts),
 :mod:`~benchmarks.server.reply_scripts` (which reply a request gets),
 :mod:`~benchmarks.server.latency_model` (how long it takes), :mod:`~benchmarks.server.fault_injection`
-(scripted errors and delays) and :mod:`~benchmarks.server.request_log` (what the server saw).
+(scripted errors and delays), :mod:`~benchmarks.server.request_log` (what the server saw), and, for
+modelling local inference servers, :mod:`~benchmarks.server.request_checks` (what they refuse) and
+:mod:`~benchmarks.server.slots` (how many requests they serve at once, and their prompt caches).
 """

@@ -28,12 +28,15 @@ from benchmarks.server.openai_format import (
     count_text_tokens,
     error_body,
     new_completion_id,
+    prompt_token_ids,
     split_for_stream,
     sse_event,
     usage_chunk_body,
 )
 from benchmarks.server.reply_scripts import Script
+from benchmarks.server.request_checks import context_overflow, list_content_refusal
 from benchmarks.server.request_log import RequestLog, RequestRecord
+from benchmarks.server.slots import Lease, SlotScheduler
 
 log = structlog.get_logger(__name__)
 
@@ -47,7 +50,11 @@ class ServerStopped(Exception):
 
 @dataclass
 class ServerContext:
-    """Shared state of one model server, read by every handler thread."""
+    """Shared state of one model server, read by every handler thread.
+
+    ``refuse_list_content``, ``context_tokens`` and ``slots`` are the local-server modes described on
+    :class:`~benchmarks.server.model_server.ModelServer`.
+    """
 
     script: Script
     profile: LatencyProfile
@@ -56,6 +63,9 @@ class ServerContext:
     faults: FaultPlan = field(default_factory=FaultPlan)
     log: RequestLog = field(default_factory=RequestLog)
     stopping: threading.Event = field(default_factory=threading.Event)
+    refuse_list_content: bool = False
+    context_tokens: int | None = None
+    slots: SlotScheduler = field(default_factory=SlotScheduler)
 
     def sleep_until(self, deadline: float) -> None:
         """Wait until ``deadline`` (monotonic), unless the server stops first.
@@ -66,6 +76,21 @@ class ServerContext:
         remaining = deadline - time.monotonic()
         if (remaining > 0 and self.stopping.wait(remaining)) or self.stopping.is_set():
             raise ServerStopped
+
+
+@dataclass(frozen=True)
+class _Usage:
+    """Token counts of one reply; ``reported`` says whether the body carries ``cached_tokens``."""
+
+    prompt_tokens: int
+    completion_tokens: int
+    cached_tokens: int
+    reported: bool
+
+    @property
+    def fields(self) -> tuple[int, int, int | None]:
+        """Arguments of the body builders: prompt, completion, and cached tokens (None: not reported)."""
+        return self.prompt_tokens, self.completion_tokens, self.cached_tokens if self.reported else None
 
 
 class TrackingHTTPServer(ThreadingHTTPServer):
@@ -162,6 +187,7 @@ class ChatCompletionsHandler(BaseHTTPRequestHandler):
             self.close_connection = True
 
     def _complete(self, request: dict[str, Any], start: float) -> None:
+        """Refuse what the server's modes refuse, then wait for a slot and serve the request on it."""
         ctx = self.server.context
         messages: list[dict[str, Any]] = request["messages"]
         fault, extra_delay = ctx.faults.take()
@@ -170,25 +196,56 @@ class ChatCompletionsHandler(BaseHTTPRequestHandler):
             self._record(request, start, status=fault.status, error=fault.message)
             self._send_fault(fault)
             return
+        refusal = list_content_refusal(messages) if ctx.refuse_list_content else None
+        if refusal is not None:  # llama-cpp-python: a pydantic validation error, answered as a 500
+            self._record(request, start, status=500, error=refusal)
+            self._send_json(500, error_body(refusal, "internal_server_error"))
+            return
         prompt_tokens = count_prompt_tokens(messages, request.get("tools"))
+        overflow = (
+            context_overflow(prompt_tokens, request, ctx.context_tokens)
+            if ctx.context_tokens is not None
+            else None
+        )
+        if overflow is not None:
+            self._record(request, start, status=400, error=overflow, prompt_tokens=prompt_tokens)
+            self._send_json(400, error_body(overflow, "invalid_request_error"))
+            return
+        ids = prompt_token_ids(messages, request.get("tools")) if ctx.slots.caches_prompts else []
+        lease = ctx.slots.acquire(ids, arrived=start)
+        if lease is None:
+            raise ServerStopped
         try:
-            full_text = ctx.script.reply(messages)
+            self._serve(request, start, prompt_tokens, lease, extra_delay)
+        finally:
+            ctx.slots.release(lease)
+
+    def _serve(
+        self, request: dict[str, Any], start: float, prompt_tokens: int, lease: Lease, extra_delay: float
+    ) -> None:
+        """Generate the scripted reply on the lease's slot: prefill of the uncached prompt, then decode."""
+        ctx = self.server.context
+        cached = min(lease.cached_tokens, prompt_tokens)  # the token list may run past the count
+        try:
+            full_text = ctx.script.reply(request["messages"])
         except Exception as exc:  # exhausted queue or a failing router: report it the way a server would
             message = f"model_server script error: {exc}"
             log.warning("model_server.script_error", error=str(exc))
-            self._record(request, start, status=500, error=message, prompt_tokens=prompt_tokens)
+            self._record(
+                request, start, status=500, error=message, prompt_tokens=prompt_tokens, served=lease.served_at
+            )
             self._send_json(500, error_body(message, "server_error", code="script_error"))
             return
         text, _ = apply_stop(full_text, request.get("stop"))
         completion_tokens = count_text_tokens(text)
         factor = ctx.jitter.factor()
-        ttft = ctx.profile.ttft_s(prompt_tokens) * factor + extra_delay
+        ttft = ctx.profile.ttft_s(prompt_tokens, cached) * factor + extra_delay
         decode = ctx.profile.decode_s(completion_tokens) * factor
-        usage = (prompt_tokens, completion_tokens)
+        usage = _Usage(prompt_tokens, completion_tokens, cached, reported=ctx.slots.caches_prompts)
         if request.get("stream"):
-            self._stream(request, start, text, usage, start + ttft, decode)
+            self._stream(request, start, text, usage, lease.served_at + ttft, decode, lease.served_at)
         else:
-            ctx.sleep_until(start + ttft + decode)
+            ctx.sleep_until(lease.served_at + ttft + decode)
             self._record(
                 request,
                 start,
@@ -196,8 +253,10 @@ class ChatCompletionsHandler(BaseHTTPRequestHandler):
                 reply=text,
                 prompt_tokens=prompt_tokens,
                 completion_tokens=completion_tokens,
+                cached_tokens=cached,
+                served=lease.served_at,
             )
-            body = completion_body(new_completion_id(), self._model(request), text, *usage)
+            body = completion_body(new_completion_id(), self._model(request), text, *usage.fields)
             self._send_json(200, body)
 
     def _stream(
@@ -205,9 +264,10 @@ class ChatCompletionsHandler(BaseHTTPRequestHandler):
         request: dict[str, Any],
         start: float,
         text: str,
-        usage: tuple[int, int],
+        usage: _Usage,
         first_token_at: float,
         decode_s: float,
+        served: float,
     ) -> None:
         """Send the reply as SSE chunks: the first at ``first_token_at``, the rest spread over decode.
 
@@ -235,16 +295,18 @@ class ChatCompletionsHandler(BaseHTTPRequestHandler):
         if not pieces:
             tail.insert(0, chunk_body(completion_id, model, {"role": "assistant", "content": ""}))
         if (request.get("stream_options") or {}).get("include_usage"):
-            tail.append(usage_chunk_body(completion_id, model, *usage))
+            tail.append(usage_chunk_body(completion_id, model, *usage.fields))
         final = b"".join(sse_event(chunk) for chunk in tail) + sse_event("[DONE]")
         self._record(
             request,
             start,
             200,
             reply=text,
-            prompt_tokens=usage[0],
-            completion_tokens=usage[1],
+            prompt_tokens=usage.prompt_tokens,
+            completion_tokens=usage.completion_tokens,
+            cached_tokens=usage.cached_tokens,
             first_token=first_sent,
+            served=served,
         )
         self.wfile.write(self._chunk(final) + self._chunk(b""))  # zero-length chunk ends the body
         self.wfile.flush()
@@ -293,6 +355,8 @@ class ChatCompletionsHandler(BaseHTTPRequestHandler):
         completion_tokens: int = 0,
         first_token: float | None = None,
         error: str | None = None,
+        cached_tokens: int = 0,
+        served: float | None = None,
     ) -> None:
         record = RequestRecord(
             model=str(request.get("model", "")),
@@ -306,6 +370,8 @@ class ChatCompletionsHandler(BaseHTTPRequestHandler):
             status=status,
             first_token=first_token,
             error=error,
+            cached_tokens=cached_tokens,
+            served=served,
         )
         self.server.context.log.append(record)
         self._recorded = True
@@ -314,5 +380,6 @@ class ChatCompletionsHandler(BaseHTTPRequestHandler):
             status=status,
             prompt_tokens=prompt_tokens,
             completion_tokens=completion_tokens,
+            cached_tokens=cached_tokens,
             duration_s=round(record.duration_s, 4),
         )

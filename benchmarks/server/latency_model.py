@@ -1,8 +1,10 @@
 """Latency model for the scripted model server: how long a reply takes to arrive.
 
-A reply costs ``base + prompt_tokens / prefill + completion_tokens / decode`` seconds, scaled by a
-bounded, seeded jitter factor. The split into time-to-first-token (base + prefill) and decode lets
-streaming spread the decode time over chunks, as a real inference server does.
+A reply costs ``base + (prompt_tokens - cached_tokens) / prefill + completion_tokens / decode`` seconds,
+scaled by a bounded, seeded jitter factor; ``cached_tokens`` is the prompt prefix a slot's prompt cache
+already holds (0 unless the server models slots, see :mod:`benchmarks.server.slots`). The split into
+time-to-first-token (base + prefill) and decode lets streaming spread the decode time over chunks, as a
+real inference server does. Time spent waiting for a free slot comes on top.
 """
 
 from __future__ import annotations
@@ -40,16 +42,17 @@ class LatencyProfile:
         if not 0 <= self.jitter_frac < 1:
             raise ValueError(f"jitter_frac must be in [0, 1), got {self.jitter_frac}")
 
-    def ttft_s(self, prompt_tokens: int) -> float:
-        """Time to first token without jitter: base overhead plus prefill of the prompt.
+    def ttft_s(self, prompt_tokens: int, cached_tokens: int = 0) -> float:
+        """Time to first token without jitter: base overhead plus prefill of the uncached prompt.
 
         Args:
             prompt_tokens: Tokens in the prompt the server received.
+            cached_tokens: Leading prompt tokens found in the prompt cache; they cost no prefill.
 
         Returns:
-            Seconds from request receipt until the first completion token.
+            Seconds from the start of service until the first completion token.
         """
-        return self.base_s + _cost(prompt_tokens, self.prefill_tok_s)
+        return self.base_s + _cost(max(prompt_tokens - cached_tokens, 0), self.prefill_tok_s)
 
     def decode_s(self, completion_tokens: int) -> float:
         """Time to generate the completion once the first token is out, without jitter.
@@ -62,17 +65,19 @@ class LatencyProfile:
         """
         return _cost(completion_tokens, self.decode_tok_s)
 
-    def total_s(self, prompt_tokens: int, completion_tokens: int) -> float:
+    def total_s(self, prompt_tokens: int, completion_tokens: int, cached_tokens: int = 0) -> float:
         """Expected (jitter-free) total time of a request, the formula tests check against.
 
         Args:
             prompt_tokens: Tokens in the prompt.
             completion_tokens: Tokens in the completion.
+            cached_tokens: Leading prompt tokens found in the prompt cache.
 
         Returns:
-            ``base + prompt/prefill + completion/decode`` in seconds.
+            ``base + (prompt - cached)/prefill + completion/decode`` in seconds (without any wait
+            for a free slot, which comes on top).
         """
-        return self.ttft_s(prompt_tokens) + self.decode_s(completion_tokens)
+        return self.ttft_s(prompt_tokens, cached_tokens) + self.decode_s(completion_tokens)
 
 
 def _cost(tokens: int, rate: float) -> float:

@@ -35,6 +35,7 @@ from benchmarks.server.latency_model import INSTANT, PROFILES, JitterSource, Lat
 from benchmarks.server.openai_format import warm_up_tokenizer
 from benchmarks.server.reply_scripts import Messages, QueueScript, RoutedScript, Script, as_script
 from benchmarks.server.request_log import RequestRecord
+from benchmarks.server.slots import SlotScheduler
 
 log = structlog.get_logger(__name__)
 
@@ -50,6 +51,21 @@ class ModelServer:
         port: Port to bind; 0 picks a free one (read it back from :attr:`port`).
         seed: Seed of the latency jitter, so runs are reproducible.
         model_name: Name listed by ``GET /v1/models`` and echoed when a request omits ``model``.
+        refuse_list_content: Like llama-cpp-python's server, refuse a request with any message whose
+            ``content`` is a list of parts: HTTP 500 with a pydantic-style validation error naming
+            each such message (see :mod:`benchmarks.server.request_checks`). The refusal is recorded
+            and consumes no scripted reply.
+        context_tokens: A context window: a request whose prompt tokens plus ``max_completion_tokens``
+            (or ``max_tokens``; 0 if absent) exceed it gets HTTP 400 ``Requested tokens (n) exceed
+            context window of N``; recorded, no reply consumed.
+        slots: Serve at most this many requests at once, like llama.cpp's ``--parallel``; the rest
+            wait in FIFO order and the wait counts in their latency. Each slot keeps a prompt cache,
+            whose shared prefix costs no prefill and is reported as
+            ``usage.prompt_tokens_details.cached_tokens`` (see :mod:`benchmarks.server.slots`).
+            None (the default): no limit and no prompt cache.
+
+    The modes apply in this order: injected faults, list-content refusal, context window, slot.
+    Refused requests never take a slot.
     """
 
     def __init__(
@@ -61,12 +77,20 @@ class ModelServer:
         port: int = 0,
         seed: int = 0,
         model_name: str = "scripted-model",
+        refuse_list_content: bool = False,
+        context_tokens: int | None = None,
+        slots: int | None = None,
     ) -> None:
+        if context_tokens is not None and context_tokens < 1:
+            raise ValueError(f"context_tokens must be >= 1, got {context_tokens}")
         self._context = ServerContext(
             script=as_script(script),
             profile=profile,
             jitter=JitterSource(profile.jitter_frac, seed),
             model_name=model_name,
+            refuse_list_content=refuse_list_content,
+            context_tokens=context_tokens,
+            slots=SlotScheduler(slots),
         )
         self._address = (host, port)
         self._httpd: TrackingHTTPServer | None = None
@@ -103,6 +127,7 @@ class ModelServer:
         if httpd is None or self._context.stopping.is_set():
             return
         self._context.stopping.set()
+        self._context.slots.close()  # requests waiting for a slot are abandoned too
         httpd.shutdown()
         httpd.server_close()
         httpd.drop_connections()
@@ -160,8 +185,49 @@ class ModelServer:
         return self._context.log.snapshot()
 
     def reset_log(self) -> None:
-        """Forget recorded requests, e.g. between a warm-up and the measured run."""
+        """Forget recorded requests, e.g. between a warm-up and the measured run.
+
+        :attr:`max_in_flight` restarts from the requests being served now; the slots' prompt caches
+        stay warm.
+        """
         self._context.log.clear()
+        self._context.slots.reset_peak()
+
+    @property
+    def slots(self) -> int | None:
+        """How many requests are served at once; None when unlimited."""
+        return self._context.slots.slots
+
+    @property
+    def context_tokens(self) -> int | None:
+        """The context window; None when unlimited."""
+        return self._context.context_tokens
+
+    @property
+    def in_flight(self) -> int:
+        """Chat requests being served right now."""
+        return self._context.slots.in_flight
+
+    @property
+    def queued(self) -> int:
+        """Chat requests waiting for a free slot right now (always 0 without ``slots``)."""
+        return self._context.slots.queued
+
+    @property
+    def max_in_flight(self) -> int:
+        """The most chat requests ever served at once (waiting for a slot and refusals not counted)."""
+        return self._context.slots.max_in_flight
+
+    @property
+    def cache_hit_rate(self) -> float:
+        """Share of prompt tokens served from slot caches: sum of cached over sum of prompt tokens.
+
+        Over the successful (HTTP 200) requests in :attr:`requests`; 0.0 when there are none (or
+        they had no prompt tokens).
+        """
+        served = [r for r in self._context.log.snapshot() if r.status == 200]
+        prompt = sum(r.prompt_tokens for r in served)
+        return sum(r.cached_tokens for r in served) / prompt if prompt else 0.0
 
     def fail_next(
         self,
@@ -230,6 +296,11 @@ def main(argv: Sequence[str] | None = None) -> None:
         "--replies", type=Path, required=True, help="JSON list of replies (or marker -> list)"
     )
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--slots", type=int, default=None, help="serve this many requests at once")
+    parser.add_argument("--context-tokens", type=int, default=None, help="context window in tokens")
+    parser.add_argument(
+        "--refuse-list-content", action="store_true", help="refuse list contents as llama-cpp-python does"
+    )
     args = parser.parse_args(argv)
     # Entry point only: logs go to stderr at INFO so stdout carries just the URL for scripts to read.
     structlog.configure(
@@ -237,7 +308,14 @@ def main(argv: Sequence[str] | None = None) -> None:
         logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
     )
     server = ModelServer(
-        load_replies(args.replies), PROFILES[args.profile], host=args.host, port=args.port, seed=args.seed
+        load_replies(args.replies),
+        PROFILES[args.profile],
+        host=args.host,
+        port=args.port,
+        seed=args.seed,
+        refuse_list_content=args.refuse_list_content,
+        context_tokens=args.context_tokens,
+        slots=args.slots,
     )
     with server:
         print(server.base_url, flush=True)

@@ -24,6 +24,10 @@ class RequestRecord:
             stopped before answering.
         first_token: ``time.monotonic()`` of the first content chunk when streaming, else None.
         error: Error message sent with a non-200 status, else None.
+        cached_tokens: Leading prompt tokens the serving slot's prompt cache already held (prefill
+            skipped them); 0 on a server without slots and for requests refused before a slot.
+        served: ``time.monotonic()`` when service began (after any wait for a free slot); None for
+            requests refused or failed before being admitted.
     """
 
     model: str
@@ -37,11 +41,18 @@ class RequestRecord:
     status: int
     first_token: float | None = None
     error: str | None = None
+    cached_tokens: int = 0
+    served: float | None = None
 
     @property
     def duration_s(self) -> float:
-        """Seconds the server spent on the request."""
+        """Seconds the server spent on the request, any wait for a free slot included."""
         return self.end - self.start
+
+    @property
+    def wait_s(self) -> float:
+        """Seconds the request waited for a free slot (0 when it found one, or was never admitted)."""
+        return 0.0 if self.served is None else self.served - self.start
 
 
 class RequestLog:

@@ -52,19 +52,17 @@ class RunBudget:
             )
             self._timer.daemon = True
             self._timer.start()
-        if self.max_tokens is not None:
-            agent.step_callbacks.register(ActionStep, self._token_check)
+        agent.run_budget = self  # read after each step (after_step)
 
     def release(self, agent: MultiStepAgent) -> None:
-        """End the watch: cancel the timer, lift the request bound, drop the token check."""
+        """End the watch: cancel the timer, lift the request bound, forget the budget."""
         if self._timer is not None:
             self._timer.cancel()
         bound_by_deadline(agent.model, None)
-        callbacks = agent.step_callbacks._callbacks.get(ActionStep, [])
-        if self._token_check in callbacks:
-            callbacks.remove(self._token_check)
+        agent.run_budget = None
 
-    def _token_check(self, step: ActionStep, agent: MultiStepAgent) -> None:
+    def after_step(self, agent: MultiStepAgent) -> None:
+        """Called by the agent after each action step: stop it once its tokens are spent."""
         spent = agent.monitor.get_total_token_counts()
         if self.max_tokens is not None and spent.input_tokens + spent.output_tokens >= self.max_tokens:
             self._stop(agent, "tokens")

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,6 +24,7 @@ from smolagents.agents import populate_template
 from smolagents.memory import ActionStep
 
 from orchestra.agents.budget import RunBudget, partial_report
+from orchestra.agents.metacognition import MetacognitionEvent, MetacognitionPolicy
 from orchestra.errors import LayerFailedError, describe
 from orchestra.graph import LayerGraph
 
@@ -81,6 +83,12 @@ class _Cycle:
     deadline: float | None = None
     layer_budget_s: float | None = None
     futures: dict[str, Future[LayerResult]] = field(default_factory=dict)
+    extra: list[LayerResult] = field(default_factory=list)
+    checked: set[str] = field(default_factory=set)
+    """Layers whose report the policy has looked at (once per cycle)."""
+    reported: dict[str, str | None] = field(default_factory=dict)
+    """What the root receives for those layers (a requery appends to the report)."""
+    """Runs beyond the one per layer: layers the metacognition policy asked again."""
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -96,6 +104,8 @@ class Dispatcher:
         run_slots: dict[str, threading.Semaphore] | None = None,
         layer_budget_s: float | None = None,
         layer_max_tokens: int | None = None,
+        policy: MetacognitionPolicy | None = None,
+        escalate: Callable[[str], None] | None = None,
     ) -> None:
         """Dispatch for one hierarchy.
 
@@ -108,7 +118,13 @@ class Dispatcher:
                 each keeps the server's prompt cache for its own steps instead of interleaving.
             layer_budget_s: seconds one layer run may take (within the cycle's deadline).
             layer_max_tokens: tokens one layer run may spend.
+            policy: what to do when the watched layer reports low confidence.
+            escalate: switches the hierarchy to a profile (the policy's ``escalate``).
         """
+        self.policy = policy
+        self.escalate = escalate
+        self.events: list[MetacognitionEvent] = []
+        """What the policy did in the current (or last) cycle."""
         self.layer_budget_s = layer_budget_s
         self.layer_max_tokens = layer_max_tokens
         self.graph = graph
@@ -142,6 +158,7 @@ class Dispatcher:
             }
             for layer in self.graph.layers
         }
+        self.events = []
         self._cycle = _Cycle(
             task=task, priors=priors, deadline=deadline, layer_budget_s=layer_budget_s or self.layer_budget_s
         )
@@ -151,7 +168,7 @@ class Dispatcher:
         cycle = self._require_cycle()
         with cycle.lock:
             futures = dict(cycle.futures)
-        results = [future.result() for future in futures.values()]
+        results = [future.result() for future in futures.values()] + list(cycle.extra)
         for result in results:
             if result.ok and result.answer is not None:
                 self.last_reports[result.layer] = result.answer
@@ -194,10 +211,45 @@ class Dispatcher:
         if not result.ok:
             raise LayerFailedError(layer, result.error or "unknown error")
         agent = self.agents[layer]
+        answer = result.answer
+        if self.policy is not None:
+            with cycle.lock:
+                first = layer not in cycle.checked
+                cycle.checked.add(layer)
+            if first:
+                cycle.reported[layer] = self._apply_policy(cycle, layer, task, answer)
+            answer = cycle.reported.get(layer, answer)
         return populate_template(
             agent.prompt_templates["managed_agent"]["report"],
-            variables={"name": layer, "final_answer": result.answer},
+            variables={"name": layer, "final_answer": answer},
         )
+
+    def _apply_policy(self, cycle: _Cycle, layer: str, task: str, answer: str | None) -> str | None:
+        """Act on a low confidence in ``layer``'s report; returns the report the root receives."""
+        assert self.policy is not None
+        confidence = self.policy.fires(layer, answer)
+        if confidence is None:
+            return answer
+        config = self.policy.config
+        if config.then == "requery" and config.requery is not None:
+            again = self._run_layer(
+                cycle, config.requery, self.policy.requery_task(cycle.task, confidence), "metacognition"
+            )
+            cycle.extra.append(again)
+            body = again.answer if again.ok else f"(FAILED: {again.error})"
+            did = f"asked {config.requery} again ({'ok' if again.ok else 'failed'})"
+            answer = (
+                f"{answer}\n\n{config.requery}, asked again because confidence was {confidence:g}:\n{body}"
+            )
+        elif config.then == "escalate" and config.escalate_to is not None and self.escalate is not None:
+            self.escalate(config.escalate_to)
+            did = f"switched to profile {config.escalate_to} for the rest of the beat"
+        else:
+            did = "the beat rests instead of acting"
+        event = self.policy.event(confidence, did)
+        self.events.append(event)
+        log.info("metacognition_policy", **event.to_dict())
+        return answer
 
     def _ancestors_in_order(self, layer: str) -> list[str]:
         upstream = self.graph.upstream(layer)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import structlog
@@ -20,14 +20,16 @@ from smolagents import ChatMessage, CodeAgent, LogLevel, Model, MultiStepAgent, 
 from smolagents.memory import ActionStep
 
 from layers import layer_defaults
+from orchestra.agents.budget import RunBudget
 from orchestra.agents.context import bound_step_error, replay
 from orchestra.agents.dispatch import Dispatcher, LayerResult
+from orchestra.agents.metacognition import MetacognitionEvent, MetacognitionPolicy
 from orchestra.agents.prompts import code_agent_templates, code_system_prompt
 from orchestra.agents.tool_calls import ToolCallLog, traced
 from orchestra.config import Config
 from orchestra.errors import ConfigError, LayerFailedError, describe
 from orchestra.graph import LayerGraph
-from orchestra.models import AgentSpec, ModelFactory, ProfileModelFactory, bound_by_deadline
+from orchestra.models import AgentSpec, FallbackModel, ModelFactory, ProfileModelFactory, bound_by_deadline
 from orchestra.tools import ToolRegistry, load_tool_sources
 
 log = structlog.get_logger(__name__)
@@ -48,6 +50,8 @@ class _PromptMixin:
     _prompt_text: str = ""
     memory_window: int | None = None
     error_excerpt_chars: int = 400
+    run_budget: RunBudget | None = None
+    """The limits of the current run, set by the dispatcher (:mod:`orchestra.agents.budget`)."""
     memory: Any
 
     def initialize_system_prompt(self) -> str:
@@ -73,6 +77,8 @@ class _PromptMixin:
         if isinstance(memory_step, ActionStep):
             bound_step_error(memory_step, self.error_excerpt_chars)
         super()._finalize_step(memory_step)  # type: ignore[misc]
+        if isinstance(memory_step, ActionStep) and self.run_budget is not None:
+            self.run_budget.after_step(self)
 
 
 class RootStepLimitError(Exception):
@@ -146,6 +152,8 @@ class CycleResult:
     """Wall time of the cycle."""
     layers: list[LayerResult] = field(default_factory=list)
     """Each layer that ran, in start order."""
+    metacognition: list[MetacognitionEvent] = field(default_factory=list)
+    """What the metacognition policy did in this cycle."""
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data for ``--json`` output."""
@@ -161,6 +169,7 @@ class CycleResult:
             "output_tokens": self.output_tokens,
             "seconds": round(self.seconds, 4),
             "layers": [layer.to_dict() for layer in self.layers],
+            "metacognition": [event.to_dict() for event in self.metacognition],
         }
 
 
@@ -206,6 +215,11 @@ class Hierarchy:
 
     def _build(self, config: Config, model_factory: ModelFactory | None, verbosity: LogLevel) -> None:
         make_model = model_factory or ProfileModelFactory(config)
+        self._make_model = make_model
+        self._specs: dict[str, AgentSpec] = {}
+        self._escalated: dict[tuple[str, str], Model] = {}
+        self._original_models: dict[str, Model] = {}
+        self._deadline: float | None = None
         chosen = self.registry.select(config.tool_wants(), config.source)
         self._check_names(chosen["root.tools"])
 
@@ -220,7 +234,7 @@ class Hierarchy:
                 layer.kind,
                 name,
                 tools,
-                make_model(spec),
+                self._remember(spec, make_model(spec)),
                 layer.max_steps,
                 layer.description,
                 layer.instructions,
@@ -234,6 +248,8 @@ class Hierarchy:
             run_slots=self._run_slots(config),
             layer_budget_s=config.agents.layer_deadline_s,
             layer_max_tokens=config.agents.layer_max_tokens,
+            policy=MetacognitionPolicy(config.root.metacognition) if config.root.metacognition else None,
+            escalate=self._escalate,
         )
         for name, agent in self.layers.items():
             agent.dispatcher = self.dispatcher
@@ -254,7 +270,7 @@ class Hierarchy:
                 config.agents.root_prompt, structured=config.agents.structured_code_steps
             ),
             use_structured_outputs_internally=config.agents.structured_code_steps,
-            model=make_model(root_spec),
+            model=self._remember(root_spec, make_model(root_spec)),
             managed_agents=list(self.layers.values()),
             max_steps=config.root.max_steps,
             instructions=config.root.instructions or (root_defaults.instructions if root_defaults else None),
@@ -266,6 +282,41 @@ class Hierarchy:
         )
         self.root.memory_window = config.root.max_memory_steps or config.agents.max_memory_steps
         self.root.error_excerpt_chars = config.agents.error_excerpt_chars
+
+    def _remember(self, spec: AgentSpec, model: Model) -> Model:
+        self._specs[spec.name] = spec
+        return model
+
+    def _agents(self) -> dict[str, MultiStepAgent]:
+        return {ROOT_NAME: self.root, **self.layers}
+
+    def _escalate(self, profile: str) -> None:
+        """Switch the root and every layer to ``profile`` until the cycle ends (the policy's escalate)."""
+        for name, agent in self._agents().items():
+            key = (name, profile)
+            if key not in self._escalated:
+                stronger = self._make_model(replace(self._specs[name], profile=profile))
+                if isinstance(stronger, FallbackModel) and isinstance(agent.model, FallbackModel):
+                    stronger.language_only = agent.model.language_only
+                self._escalated[key] = stronger
+            self._original_models.setdefault(name, agent.model)
+            agent.model = self._escalated[key]
+            bound_by_deadline(agent.model, self._deadline)
+        log.info("escalated", profile=profile)
+
+    def root_model(self, cycle: CycleResult) -> Model:
+        """The root's model for what is left of the beat after ``cycle``: the stronger profile when the
+        metacognition policy escalated in it, else the root's own."""
+        for event in cycle.metacognition:
+            if event.then == "escalate" and self.config.root.metacognition is not None:
+                profile = self.config.root.metacognition.escalate_to or ""
+                return self._escalated.get((ROOT_NAME, profile), self.root.model)
+        return self.root.model
+
+    def _restore_models(self) -> None:
+        for name, model in self._original_models.items():
+            self._agents()[name].model = model
+        self._original_models.clear()
 
     @staticmethod
     def _run_slots(config: Config) -> dict[str, threading.Semaphore]:
@@ -363,6 +414,7 @@ class Hierarchy:
             deadline=deadline,
             layer_budget_s=share * deadline_s if share is not None and deadline_s is not None else None,
         )
+        self._deadline = deadline
         bound_by_deadline(self.root.model, deadline)
         if self.prefetches():
             self.dispatcher.prefetch(self.graph.sinks())
@@ -376,6 +428,8 @@ class Hierarchy:
             error = describe(failure)
         finally:
             layers = self.dispatcher.end_cycle()
+            events = list(self.dispatcher.events)
+            self._restore_models()
             bound_by_deadline(self.root.model, None)
         root_tokens = self.root.monitor.get_total_token_counts()
         root_steps = sum(1 for step in self.root.memory.steps if isinstance(step, ActionStep))
@@ -389,6 +443,7 @@ class Hierarchy:
             output_tokens=root_tokens.output_tokens + sum(layer.output_tokens for layer in layers),
             seconds=time.monotonic() - started,
             layers=layers,
+            metacognition=events,
         )
         log.info("cycle_finished", ok=result.ok, seconds=round(result.seconds, 3), layers=len(layers))
         return result

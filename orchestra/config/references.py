@@ -41,3 +41,23 @@ def check_references(config: Config, source: SourceMap) -> None:
                 f"layers.{name}.description",
                 f"required for a layer without built-in defaults (built-in layers: {known})",
             )
+    policy = config.root.metacognition
+    if policy is not None:
+        layers = list(config.layers)
+        if policy.layer not in config.layers:
+            raise source.error("root.metacognition.layer", unknown_name("layer", policy.layer, layers))
+        if policy.then == "requery":
+            if policy.requery is None:
+                raise source.error("root.metacognition.requery", "then: requery needs the layer to ask again")
+            if policy.requery not in config.layers:
+                raise source.error(
+                    "root.metacognition.requery", unknown_name("layer", policy.requery, layers)
+                )
+        if policy.then == "escalate":
+            if policy.escalate_to is None:
+                raise source.error("root.metacognition.escalate_to", "then: escalate needs a model profile")
+            if policy.escalate_to not in config.models:
+                raise source.error(
+                    "root.metacognition.escalate_to",
+                    unknown_name("model profile", policy.escalate_to, profiles),
+                )

@@ -79,6 +79,21 @@ class ModelProfile(StrictModel):
 AgentKind = Literal["code", "tool_calling"]
 
 
+class MetacognitionConfig(StrictModel):
+    """A policy on a layer's confidence: below a threshold, the beat does something about it."""
+
+    layer: str = Field("metacognitive", description="The layer whose report carries 'confidence: X'.")
+    below: float = Field(0.4, ge=0, le=1, description="Act when the reported confidence is below this.")
+    then: Literal["requery", "escalate", "rest"] = Field(
+        description="requery: ask a layer again; escalate: a stronger profile for the rest of the beat; "
+        "rest: the beat rests instead of acting."
+    )
+    requery: str | None = Field(None, description="With then: requery, the layer asked again.")
+    escalate_to: str | None = Field(
+        None, description="With then: escalate, the model profile the root and later layers switch to."
+    )
+
+
 class RootConfig(StrictModel):
     """The root manager, "consciousness": a CodeAgent whose managed agents are the layers."""
 
@@ -88,6 +103,9 @@ class RootConfig(StrictModel):
     tools: list[str] = Field(default_factory=list, description="Tool names the root may call directly.")
     max_memory_steps: int | None = Field(
         None, ge=1, description="Steps the root's prompt replays; omitted means agents.max_memory_steps."
+    )
+    metacognition: MetacognitionConfig | None = Field(
+        None, description="What the root does when a layer (the metacognitive one) reports low confidence."
     )
     structured_decision: bool = Field(
         False,

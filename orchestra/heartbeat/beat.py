@@ -64,6 +64,8 @@ class BeatResult:
     """Wall time of DECIDE (the root, its layers and a structured decision call)."""
     structured_decision: dict[str, Any] | None = None
     """The structured-output call that wrote the decision, with ``root.structured_decision``."""
+    metacognition: list[dict[str, Any]] = field(default_factory=list)
+    """What the metacognition policy did (``root.metacognition``)."""
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data, JSON-ready."""
@@ -83,6 +85,7 @@ class BeatResult:
             "recovered": self.recovered,
             "decide_seconds": round(self.decide_seconds, 4),
             "structured_decision": self.structured_decision,
+            "metacognition": self.metacognition,
             "trace": self.trace,
         }
 
@@ -186,6 +189,7 @@ class Heartbeat:
             trace=decided.trace,
             decide_seconds=decided.seconds,
             structured_decision=decided.structured.to_dict() if decided.structured else None,
+            metacognition=[event.to_dict() for event in cycle.metacognition] if cycle else [],
             recovered=self._recovered,
         )
         self._recovered = []

@@ -121,6 +121,9 @@ class Decider:
         except FutureTimeout:
             return self._past_deadline(future, deadline_s)
         trace = self.trace(cycle)
+        resting = _metacognitive_rest(cycle)
+        if resting is not None:
+            return DecideOutcome(decision=resting, cycle=cycle, trace=trace)
         if _no_language_model_answered(self.hierarchy.root.model, answers_before):
             reason = "no language model answered " + _model_failures(self.hierarchy.root.model)
             return DecideOutcome(decision=None, fallback_reason=reason, cycle=cycle, trace=trace)
@@ -151,7 +154,7 @@ class Decider:
         else:
             notes = f"(the root did not finish: {cycle.error}; decide from the situation)"
         situation = "\n\n".join([*situation_paragraphs(observation, orientation), _energy_line(energy)])
-        written = write_decision(self.hierarchy.root.model, situation, notes, goal_ids)
+        written = write_decision(self.hierarchy.root_model(cycle), situation, notes, goal_ids)
         if written.decision is None:
             reason = f"the structured decision failed: {written.error}"
             return DecideOutcome(
@@ -179,7 +182,8 @@ class Decider:
                 self.hierarchy.root, name=ROOT_NAME, log=self.tool_log, ok=cycle.ok, error=cycle.error
             )
         ]
-        for layer in cycle.layers:
+        latest = {layer.layer: layer for layer in cycle.layers}  # a layer asked again: its last run
+        for layer in latest.values():
             agent = self.hierarchy.layers[layer.layer]
             executions.append(
                 agent_execution(agent, name=layer.layer, log=self.tool_log, ok=layer.ok, error=layer.error)
@@ -244,6 +248,20 @@ def layer_task(observation: dict[str, Any], orientation: dict[str, Any]) -> str:
             "the root decides what to do with your report.",
             *situation_paragraphs(observation, orientation),
         ]
+    )
+
+
+def _metacognitive_rest(cycle: CycleResult) -> Decision | None:
+    """The rest decision when the metacognition policy said the beat should rest, else None."""
+    event = next((event for event in cycle.metacognition if event.then == "rest"), None)
+    if event is None:
+        return None
+    return Decision(
+        reasoning=f"Metacognition: {event.layer} reported confidence {event.confidence:g}, below "
+        f"{event.below:g}, so this beat rests instead of acting on an untrusted picture.",
+        emotional_state=0.0,
+        confidence=event.confidence,
+        actions=[PlannedAction(action="rest", reason="low metacognitive confidence")],
     )
 
 

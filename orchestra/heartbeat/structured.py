@@ -126,11 +126,11 @@ def write_decision(model: Model, situation: str, notes: str, goal_ids: list[str]
     Never raises for the model's sake: a failed call or an answer that is not a valid decision is
     reported in ``error``, so DECIDE can fall back and say why.
     """
+    # smolagents' models take content as a list of parts (and flatten it for servers that need it)
+    prompt = f"{situation}\n\nThe root's notes:\n{notes}\n\nThe decision:"
     messages = [
-        ChatMessage(role=MessageRole.SYSTEM, content=_SYSTEM),
-        ChatMessage(
-            role=MessageRole.USER, content=f"{situation}\n\nThe root's notes:\n{notes}\n\nThe decision:"
-        ),
+        ChatMessage(role=MessageRole.SYSTEM, content=[{"type": "text", "text": _SYSTEM}]),
+        ChatMessage(role=MessageRole.USER, content=[{"type": "text", "text": prompt}]),
     ]
     started = time.monotonic()
     try:

@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import threading
+from pathlib import Path
 
 import litellm
 import pytest
 from smolagents import ChatMessage, MessageRole
 
 from benchmarks.server.model_server import ModelServer
-from orchestra.config import ModelProfile
+from benchmarks.server.reply_scripts import RoutedScript
+from orchestra.config import ModelProfile, config_from_text
 from orchestra.errors import describe
+from orchestra.heartbeat import Heartbeat
 from orchestra.models import ProfileLiteLLMModel
 from orchestra.models.retry import is_context_overflow, is_retryable
+from tests.helpers import code, final
 from tests.models.test_models import profile
 
 SYSTEM_AND_USER = [
@@ -137,3 +142,50 @@ class TestFewSlots:
     def test_without_a_limit_requests_overlap(self) -> None:
         """The measurement above can see overlap: without a limit all three are in flight at once."""
         assert self._overlaps(None) == 3
+
+
+class TestReadmeLocalServer:
+    """The README's local-server setup against a server that behaves like llama-cpp-python's."""
+
+    def test_a_beat_decides_on_a_single_slot_server_that_refuses_parts(self, tmp_path: Path) -> None:
+        """Plain-text content, one request at a time from the client, a structured decision, cache reuse."""
+        decision = {
+            "reasoning": "Nothing is pressing; note the quiet.",
+            "emotional_state": 0.1,
+            "confidence": 0.6,
+            "focus_goal_id": None,
+            "actions": [{"action": "remember", "params": {"content": "a quiet beat"}, "reason": "keep it"}],
+            "goal_changes": [],
+        }
+        script = RoutedScript(
+            {
+                "You write the decision": [json.dumps(decision)],
+                "You are consciousness": [code("print(abstract(task='What matters now?'))"), final("Quiet.")],
+                "perceptual layer": [final("nothing new")],
+                "abstract layer": [final("no pressure")],
+            }
+        )
+        with ModelServer(script, refuse_list_content=True, slots=1, context_tokens=32_000) as server:
+            profile = (
+                f"{{model: openai/qwen2.5-7b-instruct, api_base: '{server.base_url}', "
+                "api_key: '${LOCAL_API_KEY:-none}', max_concurrent: 1, structured_output: json_object}"
+            )
+            config = config_from_text(
+                f"models:\n  default: {profile}\n"
+                f"services: {{store_path: '{tmp_path / 'o.db'}'}}\n"
+                "tools:\n  sources:\n    - services: in_process\n"
+                "root: {max_steps: 4, structured_decision: true}\n"
+                "layers:\n  perceptual: {tools: []}\n  abstract: {tools: []}\n"
+                "graph:\n  feeds: [perceptual -> abstract]\n"
+                "agents: {prefetch_upstream: true, max_memory_steps: 4}\n",
+                file="local.yaml",
+            )
+            with Heartbeat(config) as heartbeat:
+                result = heartbeat.beat()
+            records = list(server.requests)
+            hit_rate = server.cache_hit_rate
+        assert result.fallback is False, result.fallback_reason
+        assert [o["action"] for o in result.actions["executed"]] == ["remember"]
+        assert records and all(record.status == 200 for record in records), "no request was refused"
+        assert all(record.wait_s == 0 for record in records), "the client queued; the server never had to"
+        assert hit_rate > 0
