@@ -70,8 +70,8 @@ class CliResult:
 
     @property
     def exit_after_json_s(self) -> float | None:
-        """Seconds from the JSON on stdout to the process's exit."""
-        return None if self.json_at_s is None or self.killed else self.wall_s - self.json_at_s
+        """Seconds from the JSON on stdout to the process's exit (to the kill: a lower bound)."""
+        return None if self.json_at_s is None else self.wall_s - self.json_at_s
 
     def error(self) -> str | None:
         """Why it failed (kill reason or stderr tail), None when it exited 0."""

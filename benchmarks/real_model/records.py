@@ -71,6 +71,13 @@ class Process:
     wall_s: float
     error: str | None = None
     """The stderr tail of a process that failed, or why it was killed."""
+    json_at_s: float | None = None
+    """Seconds from the start to its JSON on stdout."""
+
+    @property
+    def exit_after_json_s(self) -> float | None:
+        """Seconds it lived on after printing its answer (to its exit, or to the harness's kill)."""
+        return None if self.json_at_s is None else round(self.wall_s - self.json_at_s, 3)
 
 
 @dataclass(kw_only=True)
@@ -93,6 +100,8 @@ class BeatRecord:
     beat_s: float | None
     wall_s: float
     exit_code: int | None
+    exit_after_json_s: float | None = None
+    """How long the process lived on after printing the beat (it should exit at once)."""
     actions: list[str] = field(default_factory=list)
     layers_ok: int = 0
     layers_run: int = 0
@@ -195,7 +204,9 @@ def parse_beat(
     structured = data.get("structured_decision") or {}
     return BeatRecord(
         index=index,
-        completed=data.get("status") == "completed" and process.exit_code == 0,
+        # Killed by the harness after printing (exit code None) still completed the beat: its
+        # record is in the journal; the process's failure to exit is shown in exit_after_json_s.
+        completed=data.get("status") == "completed" and process.exit_code in (0, None),
         fallback=bool(data.get("fallback")),
         fallback_reason=data.get("fallback_reason"),
         root_steps=root_steps,
@@ -210,6 +221,7 @@ def parse_beat(
         beat_s=float(data.get("seconds") or 0.0),
         wall_s=process.wall_s,
         exit_code=process.exit_code,
+        exit_after_json_s=process.exit_after_json_s,
         actions=[str(action.get("action")) for action in decision.get("actions") or []],
         layers_ok=sum(1 for layer in layers if layer.get("ok")),
         layers_run=len(layers),

@@ -162,6 +162,7 @@ def _beat_rows(beats: list[dict[str, Any]]) -> list[list[str]]:
             _cell(beat["server"].get("requests")),
             _cell(beat["decide_s"], 1),
             _cell(beat["wall_s"], 1),
+            _cell(beat.get("exit_after_json_s"), 1),
             _pct(beat["server"].get("hit_rate")),
             ", ".join(beat["actions"]) or "—",
         ]
@@ -205,6 +206,7 @@ def side_section(name: str, side: Mapping[str, Any]) -> list[str]:
             "requests",
             "DECIDE s",
             "wall s",
+            "exit after JSON s",
             "cache hits",
             "actions",
         ],

@@ -3,7 +3,9 @@
 The before side is the expensive one (on this model every before beat runs to its deadline, and
 its processes linger after it), and its code does not change: when only the after side changes,
 its measurement can be repeated against the same before figures. The reused side keeps its own
-records, summary inputs and server-log counts; the report says where they came from.
+records, summary inputs and server-log counts; the report says where they came from. Its beats are
+parsed again from the saved stdout of each beat when the run's work directory is still there, so a
+fix to the parser reaches an earlier measurement.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from benchmarks.real_model.cache_log import CacheStats
-from benchmarks.real_model.records import BeatRecord, RunRecord
+from benchmarks.real_model.records import BeatRecord, Process, RunRecord, first_json_object, parse_beat
 from benchmarks.real_model.suite import DeadlineCheck, SideResult
 
 T = TypeVar("T")
@@ -24,6 +26,32 @@ def _build(kind: type[T], data: dict[str, Any]) -> T:
     """``kind`` from its ``to_dict`` output: derived keys (``valid``, ``hit_rate`` ...) are dropped."""
     names = {field.name for field in dataclasses.fields(kind)}  # type: ignore[arg-type]
     return kind(**{key: value for key, value in data.items() if key in names})
+
+
+def _beats(side: dict[str, Any]) -> list[BeatRecord]:
+    """The side's beats, parsed again from the saved stdout where it is still there."""
+    work = Path(side["work"])
+    beats = []
+    for stored in side["beats"]:
+        raw = work / f"beat-{stored['index']}.stdout"
+        record = _build(BeatRecord, stored)
+        if raw.exists():
+            process = Process(
+                exit_code=stored["exit_code"],
+                wall_s=stored["wall_s"],
+                error=stored["error"],
+                json_at_s=_json_at(stored),
+            )
+            server = _build(CacheStats, stored["server"]) if stored["server"] else None
+            text = raw.read_text(encoding="utf-8")
+            record = parse_beat(first_json_object(text), process, index=stored["index"], server=server)
+        beats.append(record)
+    return beats
+
+
+def _json_at(stored: dict[str, Any]) -> float | None:
+    after = stored.get("exit_after_json_s")
+    return None if after is None else round(stored["wall_s"] - after, 3)
 
 
 def side_from_document(doc: dict[str, Any], name: str, *, source: str) -> SideResult:
@@ -47,7 +75,7 @@ def side_from_document(doc: dict[str, Any], name: str, *, source: str) -> SideRe
         knobs=side["knobs"],
         notes=[*side["notes"], f"measured earlier, reused from {source}"],
         config=side["config"],
-        beats=[_build(BeatRecord, beat) for beat in side["beats"]],
+        beats=_beats(side),
         runs=[_build(RunRecord, run) for run in side["runs"]],
         deadline=_build(DeadlineCheck, deadline) if deadline else None,
         cache=_build(CacheStats, side["cache_whole_log"]),

@@ -231,7 +231,9 @@ class SideRunner:
 
 
 def _process(cli: CliResult) -> Process:
-    return Process(exit_code=cli.exit_code, wall_s=round(cli.wall_s, 3), error=cli.error())
+    return Process(
+        exit_code=cli.exit_code, wall_s=round(cli.wall_s, 3), error=cli.error(), json_at_s=cli.json_at_s
+    )
 
 
 def _round(value: float | None) -> float | None:

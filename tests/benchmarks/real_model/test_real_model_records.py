@@ -149,10 +149,21 @@ def test_beat_with_a_failed_exit_is_not_completed() -> None:
     assert not record.completed and not record.valid
 
 
+def test_beat_killed_after_its_json_completed_but_lingered() -> None:
+    """The beat printed its record, then the process hung until the harness killed it."""
+    data = {**deepcopy(BEAT), "fallback": True, "fallback_reason": "DECIDE passed its 300s deadline; x"}
+    process = Process(exit_code=None, wall_s=600.0, error="killed after 600 s", json_at_s=305.5)
+    record = parse_beat(data, process, index=0)
+    assert record.completed and not record.valid
+    assert record.reason_kind == "deadline passed"
+    assert record.exit_after_json_s == 294.5
+
+
 def test_reason_kinds() -> None:
     """Each known fallback reason gets its short name; others keep their first 60 characters."""
     assert reason_kind("DECIDE passed its 600s deadline; the root was interrupted") == "deadline passed"
     assert reason_kind("no language model answered (default: boom)") == "no language model answered"
+    assert reason_kind("the structured decision failed: ModelError: x") == "structured decision failed"
     assert reason_kind("the root failed: hit its step limit (10 steps)") == "root hit its step limit"
     assert reason_kind("the root failed: ContextWindowExceeded") == "root failed"
     assert reason_kind("x" * 100) == "x" * 60

@@ -198,3 +198,31 @@ def test_a_reused_side_reads_back_as_measured(tmp_path: Path) -> None:
         reuse(f"middle={json_path}")
     with pytest.raises(ValueError, match="SIDE=PATH"):
         reuse("before")
+
+
+def test_a_reused_side_is_parsed_again_from_its_saved_output(tmp_path: Path) -> None:
+    """Where the side's work directory still has a beat's stdout, the record is parsed from it anew."""
+    from benchmarks.real_model.reuse import reuse
+
+    doc = _doc()
+    work = tmp_path / "work"
+    work.mkdir()
+    doc["sides"]["before"]["work"] = str(work)
+    stored = doc["sides"]["before"]["beats"][0]
+    stored.update(completed=False, exit_code=None, error="killed after 600 s")  # an older parser's verdict
+    beat = {
+        "status": "completed",
+        "fallback": True,
+        "fallback_reason": "DECIDE passed its 300s deadline; x",
+        "seconds": 300.0,
+        "layers": [],
+        "trace": [],
+        "decision": {"actions": []},
+    }
+    (work / "beat-0.stdout").write_text(json.dumps(beat) + "\n", encoding="utf-8")
+    json_path, _ = write_outputs(tmp_path / "real-model", doc, markdown(doc))
+    before = reuse(f"before={json_path}")
+    assert before.beats[0].completed
+    assert before.beats[0].reason_kind == "deadline passed"
+    assert before.beats[0].server == stored["server"]
+    assert before.beats[1] == BEFORE.beats[1]  # no saved output: kept as stored
