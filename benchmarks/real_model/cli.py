@@ -155,6 +155,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             log.info("side_started", side=side.name, checkout=str(side.checkout), knobs=side.knobs)
             results[side.name] = SideRunner(side, plan).run()
             log.info("side_done", side=side.name, seconds=round(results[side.name].seconds, 1))
+            partial = document(plan, results, quick=args.quick, seconds=time.monotonic() - started)
+            write_outputs(
+                plan.work / "partial", partial, markdown(partial)
+            )  # for --reuse if a later side fails
     except KeyboardInterrupt:
         print("interrupted: servers and orchestra processes stopped; nothing written", file=sys.stderr)
         return 130
