@@ -223,7 +223,8 @@ def side_section(name: str, side: Mapping[str, Any]) -> list[str]:
             "",
             f"Deadline check (deadline_s {deadline['deadline_s']:g}): "
             f"JSON after {_cell(deadline['json_at_s'])} s, "
-            f"exit {_cell(deadline['exit_after_json_s'])} s later (exit code {deadline['exit_code']}; "
+            f"exit {'' if deadline['exit_code'] is not None else 'not before the kill, at least '}"
+            f"{_cell(deadline['exit_after_json_s'])} s later (exit code {deadline['exit_code']}; "
             f"{deadline['fallback_reason'] or deadline['error'] or 'no fallback'}).",
         ]
     reasons = {beat["fallback_reason"] for beat in beats if beat["fallback_reason"]}
@@ -252,7 +253,9 @@ def markdown(doc: Mapping[str, Any]) -> str:
         f"{plan['beats']} beat(s) and {plan['runs']} `orchestra run` task(s) per side, SmolLM2-135M-Instruct "
         f"behind llama-cpp-python's server on 127.0.0.1 (one slot, n_ctx {plan['n_ctx']}, "
         f"{plan['n_threads']} threads); "
-        f"{doc['machine']['cpus']} CPUs, {doc['seconds']:.0f} s in all.",
+        f"{doc['machine']['cpus']} CPUs; measuring took "
+        + ", ".join(f"{name} {side['seconds']:.0f} s" for name, side in doc["sides"].items())
+        + ".",
         "",
     ]
     names = list(summaries)

@@ -54,6 +54,14 @@ def _json_at(stored: dict[str, Any]) -> float | None:
     return None if after is None else round(stored["wall_s"] - after, 3)
 
 
+def _deadline(stored: dict[str, Any]) -> DeadlineCheck:
+    """The deadline check; a process killed after its answer lived on at least until the kill."""
+    check = _build(DeadlineCheck, stored)
+    if check.exit_after_json_s is None and check.json_at_s is not None:
+        check.exit_after_json_s = round(check.wall_s - check.json_at_s, 3)
+    return check
+
+
 def side_from_document(doc: dict[str, Any], name: str, *, source: str) -> SideResult:
     """Side ``name`` of a report document as a :class:`SideResult`.
 
@@ -77,7 +85,7 @@ def side_from_document(doc: dict[str, Any], name: str, *, source: str) -> SideRe
         config=side["config"],
         beats=_beats(side),
         runs=[_build(RunRecord, run) for run in side["runs"]],
-        deadline=_build(DeadlineCheck, deadline) if deadline else None,
+        deadline=_deadline(deadline) if deadline else None,
         cache=_build(CacheStats, side["cache_whole_log"]),
         measured_cache=_build(CacheStats, summary["cache"]),
         seconds=float(side["seconds"]),

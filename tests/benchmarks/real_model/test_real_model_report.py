@@ -226,3 +226,18 @@ def test_a_reused_side_is_parsed_again_from_its_saved_output(tmp_path: Path) -> 
     assert before.beats[0].reason_kind == "deadline passed"
     assert before.beats[0].server == stored["server"]
     assert before.beats[1] == BEFORE.beats[1]  # no saved output: kept as stored
+
+
+def test_a_reused_deadline_check_killed_after_its_answer_is_a_lower_bound(tmp_path: Path) -> None:
+    """An earlier run stored no exit figure for a killed deadline beat: it lived at least until the kill."""
+    from benchmarks.real_model.reuse import reuse
+
+    doc = _doc()
+    doc["sides"]["before"]["summary"]["deadline"].update(
+        exit_after_json_s=None, exit_code=None, wall_s=315.0, json_at_s=21.5, error="killed after 315 s"
+    )
+    json_path, _ = write_outputs(tmp_path / "real-model", doc, markdown(doc))
+    before = reuse(f"before={json_path}")
+    assert before.deadline is not None and before.deadline.exit_after_json_s == 293.5
+    again = document(Plan(beats=4, runs=1), {"before": before, "after": AFTER}, quick=False, seconds=1.0)
+    assert "exit not before the kill, at least 293.50 s later" in markdown(again)
