@@ -235,11 +235,14 @@ def side_section(name: str, side: Mapping[str, Any]) -> list[str]:
 
 def target_lines(targets: list[Target]) -> list[str]:
     """One line per target: goal, before, after, ratio, verdict."""
-    return [
-        f"- **{target.name}** ({target.goal}): before {_cell(target.before)}, after {_cell(target.after)}, "
-        f"after/before {_cell(target.ratio)} — **{target.verdict}**"
-        for target in targets
-    ]
+    lines = []
+    for target in targets:
+        show = _pct if target.name == "valid-decisions" else _cell
+        lines.append(
+            f"- **{target.name}** ({target.goal}): before {show(target.before)}, after {show(target.after)}, "
+            f"after/before {_cell(target.ratio)}: **{target.verdict}**"
+        )
+    return lines
 
 
 def markdown(doc: Mapping[str, Any]) -> str:

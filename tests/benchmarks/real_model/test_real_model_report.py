@@ -163,8 +163,8 @@ def test_markdown_has_both_tables_and_the_targets() -> None:
     assert "| valid-decision rate | 0% | 75% |" in text
     assert "| DECIDE s (mean) | 300.00 | 80.00 | 0.27 |" in text
     assert "invalid decision x4" in text
-    assert "**valid-decisions**" in text and "— **missed**" in text
-    assert "**decide-wall**" in text and "— **met**" in text
+    assert "**valid-decisions**" in text and ": **missed**" in text
+    assert "**decide-wall**" in text and ": **met**" in text
     assert "Deadline check (deadline_s 15): JSON after 20.00 s, exit 0.40 s later" in text
 
 
