@@ -1,0 +1,1 @@
+"""Tests of the real-model benchmark's pieces that need no model."""
