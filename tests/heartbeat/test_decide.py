@@ -11,10 +11,13 @@ from smolagents import ChatMessage
 
 from benchmarks.server.model_server import ModelServer
 from orchestra.agents.hierarchy import build_hierarchy
+from orchestra.config import config_from_text
 from orchestra.heartbeat import Heartbeat
 from orchestra.heartbeat.decision import parse_decision
 from orchestra.heartbeat.structured import decision_schema, steps
+from orchestra.models import AgentSpec, FallbackModel, ProfileModelFactory, bound_by_deadline
 from orchestra.models.profiles import as_json_object
+from orchestra.models.retry import DeadlineCut
 from orchestra.models.scripted import ScriptedModel
 from tests.heartbeat.test_heartbeat import decision, final_decision, make_config
 from tests.helpers import ScriptedFactory, code, final, load
@@ -220,3 +223,58 @@ class TestLayerBudgets:
         with build_hierarchy(config, model_factory=factory) as hierarchy:
             result = hierarchy.run("Go.")
         assert result.layers[0].ok and not result.layers[0].partial and result.layers[0].answer == "a"
+
+
+class TestDecisionReserve:
+    """A structured decision keeps part of the deadline, so a slow root still leaves a decision."""
+
+    def test_root_out_of_its_share_still_gets_a_decision(self, tmp_path: Path) -> None:
+        """The root's share (half of 3 s) passes mid-step; the reserve writes the decision."""
+
+        def slow(messages: list[dict[str, Any]]) -> str:
+            time.sleep(2.0)
+            return code("print('still thinking')")
+
+        root = KwargsRecordingModel([slow, json.dumps(decision())], name="consciousness")
+        factory = ScriptedFactory({"perceptual": [], "abstract": []})
+        factory.models["consciousness"] = root
+        config = make_config(
+            tmp_path,
+            overrides=[
+                "root.structured_decision=true",
+                "heartbeat.deadline_s=3",
+                "heartbeat.decision_reserve=0.5",
+            ],
+        )
+        with Heartbeat(config, model_factory=factory) as heartbeat:
+            result = heartbeat.beat()
+        assert result.fallback is False, result.fallback_reason
+        assert result.structured_decision is not None and result.structured_decision["ok"]
+        assert "the root did not finish" in "\n".join(m["content"] for m in root.calls[-1])
+
+
+class TestDeadlineCut:
+    """A request cut at the run's deadline does not count against the profile."""
+
+    def test_cut_request_is_not_a_profile_failure(self) -> None:
+        """The chain raises DeadlineCut, leaves the profile healthy and does not fall back."""
+        with ModelServer(["late"]) as server:
+            server.delay_next(1, 5.0)
+            config = config_from_text(
+                f"models:\n  default: {{model: openai/x, api_base: '{server.base_url}', api_key: x, "
+                "fallbacks: [offline]}\n  offline: {model: orchestra/offline}\n"
+            )
+            model = ProfileModelFactory(config)(AgentSpec(name="consciousness", profile="default"))
+            assert isinstance(model, FallbackModel)
+            bound_by_deadline(model, time.monotonic() + 1.0)
+            started = time.monotonic()
+            try:
+                model.generate([ChatMessage(role="user", content=[{"type": "text", "text": "hi"}])])
+            except DeadlineCut:
+                cut = True
+            else:
+                cut = False
+            elapsed = time.monotonic() - started
+        assert cut and elapsed < 4
+        assert model.chain[0][0].last_error is None and not model.chain[0][0].cooling()
+        assert model.answered_by == {}
