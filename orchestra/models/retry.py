@@ -111,11 +111,12 @@ class DeadlineRetrying:
                     raise DeadlineCut("model call not made: the deadline of this run has passed")
                 raise ModelError(f"model call exceeded its total time budget of {self.total_s:g}s")
             kwargs["timeout"] = attempt_timeout(self.per_call_s, remaining)
+            # the run's deadline, not the profile's timeout, bounds this attempt
+            cut_by_deadline = deadline < own_deadline and kwargs["timeout"] < self.per_call_s
             try:
                 return fn(*args, **kwargs)
             except Exception as error:
-                cut_short = deadline < own_deadline and time.monotonic() >= deadline - 0.05
-                if cut_short and _is_timeout(error):
+                if cut_by_deadline and _is_timeout(error):
                     raise DeadlineCut("model request cut off at the deadline of this run") from error
                 if attempt >= self.max_retries or not is_retryable(error):
                     raise
