@@ -96,7 +96,9 @@ def decision_schema(goal_ids: list[str]) -> dict[str, Any]:
 
 def response_format(schema: dict[str, Any]) -> dict[str, Any]:
     """OpenAI's ``response_format`` for ``schema``; a profile translates it for servers that differ."""
-    return {"type": "json_schema", "json_schema": {"name": "decision", "schema": schema, "strict": True}}
+    # not "strict": OpenAI's strict mode refuses a free-form object (each action's params); grammar-based
+    # servers (vLLM, llama.cpp, Ollama) enforce the schema either way
+    return {"type": "json_schema", "json_schema": {"name": "decision", "schema": schema, "strict": False}}
 
 
 @dataclass(kw_only=True)
