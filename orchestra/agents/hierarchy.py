@@ -30,6 +30,7 @@ from orchestra.config import Config
 from orchestra.errors import ConfigError, LayerFailedError, describe
 from orchestra.graph import LayerGraph
 from orchestra.models import AgentSpec, FallbackModel, ModelFactory, ProfileModelFactory, bound_by_deadline
+from orchestra.models.profiles import profile_slots
 from orchestra.tools import ToolRegistry, load_tool_sources
 
 log = structlog.get_logger(__name__)
@@ -320,12 +321,12 @@ class Hierarchy:
 
     @staticmethod
     def _run_slots(config: Config) -> dict[str, threading.Semaphore]:
-        """Layer → the run slot of its profile, for profiles that declare ``max_concurrent``."""
-        per_profile = {
-            name: threading.Semaphore(profile.max_concurrent)
-            for name, profile in config.models.items()
-            if profile.max_concurrent is not None
-        }
+        """Layer → the run slot of its profile, for profiles that declare ``max_concurrent``.
+
+        Slots of their own, not the profile's request slots: a layer holds its run slot while
+        its requests take request slots, so sharing one semaphore would deadlock at 1.
+        """
+        per_profile = profile_slots(config)
         return {
             name: per_profile[layer.model]
             for name, layer in config.layers.items()
