@@ -18,6 +18,7 @@ from smolagents import MultiStepAgent
 from smolagents.memory import ActionStep
 
 from orchestra.agents.context import excerpt
+from orchestra.agents.executors import bound_code_by_deadline
 from orchestra.models import bound_by_deadline
 
 PARTIAL_EXCERPT = 600
@@ -46,6 +47,7 @@ class RunBudget:
     def watch(self, agent: MultiStepAgent) -> None:
         """Bound the agent's requests by the deadline and interrupt it when a limit is reached."""
         bound_by_deadline(agent.model, self.deadline)
+        bound_code_by_deadline(agent, self.deadline)
         if self.deadline is not None:
             self._timer = threading.Timer(
                 max(0.0, self.deadline - time.monotonic()), self._stop, (agent, "time")
@@ -59,6 +61,7 @@ class RunBudget:
         if self._timer is not None:
             self._timer.cancel()
         bound_by_deadline(agent.model, None)
+        bound_code_by_deadline(agent, None)
         agent.run_budget = None
 
     def after_step(self, agent: MultiStepAgent) -> None:

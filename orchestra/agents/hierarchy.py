@@ -23,6 +23,7 @@ from layers import layer_defaults
 from orchestra.agents.budget import RunBudget
 from orchestra.agents.context import bound_step_error, replay
 from orchestra.agents.dispatch import Dispatcher, LayerResult
+from orchestra.agents.executors import bound_code_by_deadline, build_executor, end_run
 from orchestra.agents.metacognition import MetacognitionEvent, MetacognitionPolicy
 from orchestra.agents.prompts import code_agent_templates, code_system_prompt
 from orchestra.agents.tool_calls import ToolCallLog, traced
@@ -73,6 +74,13 @@ class _PromptMixin:
     def write_memory_to_messages(self, summary_mode: bool = False) -> list[ChatMessage]:
         system = self.memory.system_prompt.to_messages(summary_mode=summary_mode)
         return replay(system, self.memory.steps, self.memory_window, summary_mode=summary_mode)
+
+    def run(self, task: str, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().run(task, *args, **kwargs)  # type: ignore[misc]
+        finally:
+            if not kwargs.get("stream"):
+                end_run(self)
 
     def _finalize_step(self, memory_step: Any) -> None:
         if isinstance(memory_step, ActionStep):
@@ -276,7 +284,7 @@ class Hierarchy:
             max_steps=config.root.max_steps,
             instructions=config.root.instructions or (root_defaults.instructions if root_defaults else None),
             additional_authorized_imports=list(config.agents.authorized_imports),
-            executor_kwargs={"timeout_seconds": config.agents.executor_timeout_s},
+            executor=build_executor(config, None, ROOT_NAME),
             verbosity_level=verbosity,
             final_answer_checks=self._root_checks,
             name=None,
@@ -382,7 +390,7 @@ class Hierarchy:
             ),
             use_structured_outputs_internally=self.config.agents.structured_code_steps,
             additional_authorized_imports=list(self.config.agents.authorized_imports),
-            executor_kwargs={"timeout_seconds": self.config.agents.executor_timeout_s},
+            executor=build_executor(self.config, name, name),
         )
 
     def _check_names(self, root_tools: list[Tool]) -> None:
@@ -417,6 +425,7 @@ class Hierarchy:
         )
         self._deadline = deadline
         bound_by_deadline(self.root.model, deadline)
+        bound_code_by_deadline(self.root, deadline)
         if self.prefetches():
             self.dispatcher.prefetch(self.graph.sinks())
         answer: Any = None
@@ -432,6 +441,7 @@ class Hierarchy:
             events = list(self.dispatcher.events)
             self._restore_models()
             bound_by_deadline(self.root.model, None)
+            bound_code_by_deadline(self.root, None)
         root_tokens = self.root.monitor.get_total_token_counts()
         root_steps = sum(1 for step in self.root.memory.steps if isinstance(step, ActionStep))
         result = CycleResult(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import keyword
 
 from layers import KNOWN_LAYERS
-from orchestra.config.schema import Config, resolve_layer
+from orchestra.config.schema import DANGEROUS_IMPORTS, Config, ExecutorKind, resolve_layer
 from orchestra.config.yaml_source import SourceMap
 from orchestra.errors import unknown_name
 
@@ -41,6 +41,7 @@ def check_references(config: Config, source: SourceMap) -> None:
                 f"layers.{name}.description",
                 f"required for a layer without built-in defaults (built-in layers: {known})",
             )
+    _check_imports(config, source)
     policy = config.root.metacognition
     if policy is not None:
         layers = list(config.layers)
@@ -61,3 +62,44 @@ def check_references(config: Config, source: SourceMap) -> None:
                     "root.metacognition.escalate_to",
                     unknown_name("model profile", policy.escalate_to, profiles),
                 )
+
+
+def dangerous_imports(config: Config) -> list[str]:
+    """The authorized imports that reach the host from in-process code ('*' included)."""
+    return [
+        module
+        for module in config.agents.authorized_imports
+        if module == "*" or module.split(".")[0] in DANGEROUS_IMPORTS
+    ]
+
+
+def code_executors(config: Config) -> dict[str, ExecutorKind]:
+    """Each code agent's executor by key path (``root``, ``layers.abstract``), defaults applied."""
+    default = config.agents.executor
+    executors = {"root": config.root.executor or default}
+    for name, layer in config.layers.items():
+        if layer.kind == "code":
+            executors[f"layers.{name}"] = layer.executor or default
+    return executors
+
+
+def _check_imports(config: Config, source: SourceMap) -> None:
+    """Refuse imports that reach the host unless every code agent runs in-process and they are allowed."""
+    imports = config.agents.authorized_imports
+    for index, module in enumerate(imports):
+        if module not in dangerous_imports(config):
+            continue
+        sandboxed = [path for path, kind in code_executors(config).items() if kind == "sandbox"]
+        what = "'*' allows every module" if module == "*" else f"'{module}' reaches the host"
+        if sandboxed:
+            raise source.error(
+                f"agents.authorized_imports[{index}]",
+                f"{what}; it is refused with sandboxed agents ({', '.join(sandboxed)}): set "
+                "agents.executor: local everywhere and agents.allow_dangerous_imports: true to run "
+                "such code in-process, on trusted workloads only",
+            )
+        if not config.agents.allow_dangerous_imports:
+            raise source.error(
+                f"agents.authorized_imports[{index}]",
+                f"{what}; set agents.allow_dangerous_imports: true to allow it (trusted workloads only)",
+            )

@@ -94,10 +94,16 @@ class MetacognitionConfig(StrictModel):
     )
 
 
+ExecutorKind = Literal["sandbox", "local"]
+
+EXECUTOR_FIELD_DESCRIPTION = "Where this agent's code runs; omitted means agents.executor."
+
+
 class RootConfig(StrictModel):
     """The root manager, "consciousness": a CodeAgent whose managed agents are the layers."""
 
     model: str = Field("default", description="Model profile name.")
+    executor: ExecutorKind | None = Field(None, description=EXECUTOR_FIELD_DESCRIPTION)
     max_steps: int = Field(10, ge=1, description="Step limit of the root agent.")
     instructions: str | None = Field(None, description="Appended to the root's system prompt.")
     tools: list[str] = Field(default_factory=list, description="Tool names the root may call directly.")
@@ -119,6 +125,7 @@ class LayerConfig(StrictModel):
 
     kind: AgentKind = Field("code", description="'code' (CodeAgent) or 'tool_calling' (ToolCallingAgent).")
     model: str = Field("default", description="Model profile name.")
+    executor: ExecutorKind | None = Field(None, description=EXECUTOR_FIELD_DESCRIPTION)
     tools: list[str] | None = Field(None, description="Tool names; omitted means the layer's defaults.")
     max_steps: int | None = Field(None, ge=1, description="Step limit; omitted means the layer's default.")
     description: str | None = Field(None, description="What the root reads when choosing to call this layer.")
@@ -251,12 +258,53 @@ class ToolsConfig(StrictModel):
 
 DEFAULT_IMPORTS = ["json", "datetime", "math", "re", "collections", "itertools", "statistics", "time"]
 
+DANGEROUS_IMPORTS = (
+    "os", "subprocess", "socket", "ctypes", "importlib", "sys", "builtins",
+    "io", "multiprocessing", "pathlib", "pty", "shutil", "signal", "threading", "gc", "inspect",
+)
+"""Modules that reach the host from in-process agent code; refused unless explicitly allowed."""
+
+
+class LimitsConfig(StrictModel):
+    """What one sandboxed agent's code may use (``agents.executor: sandbox``)."""
+
+    wall_s: float | None = Field(
+        None,
+        gt=0,
+        le=86_400,
+        description="Seconds one code step may run, its tool and layer calls not counted; past it the "
+        "worker is killed and the step fails. Omitted means agents.executor_timeout_s.",
+    )
+    cpu_s: float = Field(60.0, gt=0, le=86_400, description="CPU seconds one agent run's code may use.")
+    memory_mb: int = Field(
+        512, ge=32, le=1_048_576, description="Memory one agent's code may allocate, in MiB."
+    )
+    output_kb: int = Field(
+        64, ge=1, le=65_536, description="What one step may print or return before it is cut, in KiB."
+    )
+
 
 class AgentsConfig(StrictModel):
     """Settings shared by every agent in the hierarchy."""
 
     authorized_imports: list[str] = Field(
         default_factory=lambda: list(DEFAULT_IMPORTS), description="Modules agent code may import."
+    )
+    executor: ExecutorKind = Field(
+        "sandbox",
+        description="Where agent code runs: 'sandbox' (a worker process with no secrets, no network and "
+        "OS limits, killed at its time limit) or 'local' (in this process, for trusted workloads).",
+    )
+    isolation: Literal["auto", "bubblewrap", "rlimits"] = Field(
+        "auto",
+        description="How sandbox workers are isolated: bubblewrap namespaces where they can start (auto), "
+        "always (bubblewrap: refuse to run without), or OS limits only (rlimits).",
+    )
+    limits: LimitsConfig = Field(default_factory=LimitsConfig, description="Limits of sandboxed agent code.")
+    allow_dangerous_imports: bool = Field(
+        False,
+        description="Let authorized_imports name modules that reach the host (os, subprocess, sys...) or "
+        "'*'; only with executor: local everywhere, and warned about.",
     )
     executor_timeout_s: float | None = Field(
         30.0, gt=0, description="Seconds one code step may run; null disables the timeout thread."

@@ -61,7 +61,7 @@ class TestErrors:
             "layers.abstract.max_stepz: unknown key 'max_stepz' (did you mean 'max_steps'?)"
         )
         assert (
-            "valid keys: description, instructions, kind, max_memory_steps, max_steps, model, tools"
+            "valid keys: description, executor, instructions, kind, max_memory_steps, max_steps, model, tools"
             in message
         )
         assert message.endswith(f"({path}:4)")

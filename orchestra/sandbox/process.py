@@ -1,0 +1,312 @@
+"""Sandbox workers seen from the host: the zygote that forks them, and one worker's handle.
+
+One :class:`Zygote` per isolation per host process (started on first use, restarted if it dies)
+forks every worker; a :class:`WorkerProcess` is one forked worker's socket, pid and fate. The
+zygote is started from one long-lived thread (:func:`_spawn`) because the kernel's
+die-with-parent signal, which bubblewrap and the bare zygote rely on, fires when the *thread*
+that started a process exits, and layer threads come and go.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import queue
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import OrderedDict
+from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
+from multiprocessing.connection import Connection
+from typing import IO, Any
+
+from orchestra.sandbox import protocol
+from orchestra.sandbox.isolation import Isolation, worker_environment
+from orchestra.sandbox.limits import Limits
+
+START_TIMEOUT_S = 30.0
+"""How long the zygote may take to import the interpreter, and a fork to say it is ready."""
+
+_requests: queue.SimpleQueue[tuple[Future[subprocess.Popen[bytes]], dict[str, Any]]] = queue.SimpleQueue()
+_spawner_lock = threading.Lock()
+_spawner: threading.Thread | None = None
+
+
+def _serve_spawns() -> None:
+    while True:
+        future, options = _requests.get()
+        try:
+            future.set_result(subprocess.Popen(**options))
+        except BaseException as failure:  # handed to the caller, who reports it
+            future.set_exception(failure)
+
+
+def _spawn(**options: Any) -> subprocess.Popen[bytes]:
+    global _spawner
+    with _spawner_lock:
+        if _spawner is None or not _spawner.is_alive():
+            _spawner = threading.Thread(target=_serve_spawns, name="orchestra-sandbox-spawner", daemon=True)
+            _spawner.start()
+    future: Future[subprocess.Popen[bytes]] = Future()
+    _requests.put((future, options))
+    return future.result()
+
+
+class WorkerFailure(Exception):
+    """A worker could not start, died, or broke the protocol; it has been killed."""
+
+
+class Zygote:
+    """The host's handle on one fork server (see :mod:`orchestra.sandbox.zygote`)."""
+
+    def __init__(self, isolation: Isolation) -> None:
+        self.isolation = isolation
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        self.control = ours
+        self.scratch: str | None = None
+        cwd = None
+        if isolation.mechanism == "bubblewrap":
+            env: dict[str, str] = {}
+        else:
+            self.scratch = cwd = tempfile.mkdtemp(prefix="orchestra-sandbox-")
+            env = worker_environment(self.scratch)
+        # lives as long as the zygote; its size is bounded by the zygote's file size limit
+        self.stderr: IO[bytes] = tempfile.TemporaryFile(prefix="orchestra-zygote-")  # noqa: SIM115
+        module = "orchestra.sandbox.zygote"
+        command = [*isolation.prefix, sys.executable, "-I", "-m", module, str(theirs.fileno())]
+        self.process = _spawn(
+            args=command,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=self.stderr,
+            env=env,
+            cwd=cwd,
+            start_new_session=True,
+            pass_fds=(theirs.fileno(),),
+        )
+        theirs.close()
+        self._write = threading.Lock()
+        self._pending: dict[int, Future[dict[str, Any]]] = {}
+        self._ready: Future[dict[str, Any]] = Future()
+        self.exits: OrderedDict[int, int] = OrderedDict()
+        """Exit codes of recent workers by pid (bounded), as the zygote reaps them."""
+        self._exited = threading.Condition()
+        self._ids = iter(range(1, sys.maxsize))
+        self.dead: str | None = None
+        self._reader = threading.Thread(target=self._read, name="orchestra-zygote-reader", daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        while True:
+            try:
+                data = self.control.recv(65536)
+            except OSError:
+                data = b""
+            if not data:
+                break
+            try:
+                message = json.loads(data)
+            except ValueError:
+                break
+            op = message.get("op")
+            if op == "ready":
+                self._ready.set_result(message)
+            elif op in {"spawned", "refused"}:
+                future = self._pending.pop(message.get("id"), None)
+                if future is not None:
+                    future.set_result(message)
+            elif op == "exited":
+                with self._exited:
+                    self.exits[int(message["pid"])] = int(message["status"])
+                    while len(self.exits) > 1000:
+                        self.exits.popitem(last=False)
+                    self._exited.notify_all()
+        self.dead = self.dead or f"the sandbox's zygote ended{self._stderr_tail()}"
+        for future in [self._ready, *self._pending.values()]:
+            if not future.done():
+                future.set_result({"op": "refused", "error": self.dead})
+        with self._exited:
+            self._exited.notify_all()
+
+    def _stderr_tail(self) -> str:
+        try:
+            self.stderr.seek(0)
+            lines = self.stderr.read()[-400:].decode(errors="replace").strip().splitlines()
+        except (OSError, ValueError):
+            return ""
+        return f" ({lines[-1]})" if lines else ""
+
+    def alive(self) -> bool:
+        return self.dead is None and self.process.poll() is None
+
+    def spawn(self, settings: dict[str, Any]) -> tuple[int, socket.socket]:
+        """Fork a worker with ``settings``; its pid and the host's end of its socket."""
+        try:
+            ready = self._ready.result(START_TIMEOUT_S)
+        except FutureTimeout:
+            self.close()
+            raise WorkerFailure(f"the sandbox did not start within {START_TIMEOUT_S:.0f} s") from None
+        if ready["op"] != "ready":
+            raise WorkerFailure(str(ready.get("error")))
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        request_id = next(self._ids)
+        future: Future[dict[str, Any]] = Future()
+        self._pending[request_id] = future
+        message = json.dumps({"op": "spawn", "id": request_id, "settings": settings}).encode()
+        try:
+            with self._write:
+                socket.send_fds(self.control, [message], [theirs.fileno()])
+        except OSError as broken:
+            self._pending.pop(request_id, None)
+            ours.close()
+            raise WorkerFailure(f"the sandbox's zygote cannot be reached ({broken})") from None
+        finally:
+            theirs.close()
+        try:
+            reply = future.result(START_TIMEOUT_S)
+        except FutureTimeout:
+            ours.close()
+            raise WorkerFailure("the sandbox's zygote did not answer a spawn") from None
+        if reply["op"] != "spawned":
+            ours.close()
+            raise WorkerFailure(f"no sandbox worker could be started: {reply.get('error')}")
+        return int(reply["pid"]), ours
+
+    def kill(self, pid: int) -> None:
+        """Kill a worker's process group (no answer: its socket closes)."""
+        try:
+            with self._write:
+                self.control.send(json.dumps({"op": "kill", "pid": pid}).encode())
+        except OSError:
+            pass
+
+    def exit_code(self, pid: int, wait_s: float) -> int | None:
+        """The worker's exit code once reaped, waiting up to ``wait_s``."""
+        deadline = time.monotonic() + wait_s
+        with self._exited:
+            while pid not in self.exits and self.alive():
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return None
+                self._exited.wait(left)
+            return self.exits.pop(pid, None)
+
+    def close(self) -> None:
+        """Kill the zygote and every worker (its namespace, or its children's deaths, take them)."""
+        self.dead = self.dead or "the sandbox's zygote was closed"
+        if self.process.poll() is None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(self.process.pid, 9)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.process.wait(timeout=5)
+        self.control.close()
+        if self.scratch is not None:
+            shutil.rmtree(self.scratch, ignore_errors=True)
+
+
+_zygotes: dict[tuple[str, ...], Zygote] = {}
+_zygotes_lock = threading.Lock()
+
+
+def zygote_for(isolation: Isolation) -> Zygote:
+    """This process's zygote for ``isolation``, started or restarted as needed."""
+    key = (isolation.mechanism, *isolation.prefix)
+    with _zygotes_lock:
+        zygote = _zygotes.get(key)
+        if zygote is None or not zygote.alive():
+            if zygote is not None:
+                zygote.close()
+            zygote = _zygotes[key] = Zygote(isolation)
+        return zygote
+
+
+class WorkerProcess:
+    """One forked worker; :meth:`ready` waits until it has limited itself and said so."""
+
+    def __init__(self, isolation: Isolation, limits: Limits, imports: tuple[str, ...]) -> None:
+        self.started = time.monotonic()
+        settings = {"limits": limits.to_dict(), "imports": list(imports)}
+        self.zygote = zygote_for(isolation)
+        try:
+            self.pid, channel = self.zygote.spawn(settings)
+        except WorkerFailure:
+            # a zygote that cannot fork (a fork bomb used the sandbox's processes) is replaced,
+            # which takes every stray process with it
+            self.zygote.close()
+            self.zygote = zygote_for(isolation)
+            self.pid, channel = self.zygote.spawn(settings)
+        self._connection = Connection(channel.detach())
+        self.info: dict[str, Any] | None = None
+        self.used = False
+        """Whether it was given code (a used worker never serves another run)."""
+        self._killed = False
+
+    def ready(self, timeout: float = START_TIMEOUT_S) -> dict[str, Any]:
+        """Wait for the worker's ready message (its pid, uid and the limits it set)."""
+        if self.info is None:
+            if not self._connection.poll(timeout):
+                self.kill()
+                raise WorkerFailure(f"the sandbox worker did not start within {timeout:.0f} s")
+            message = self.receive()
+            if message["op"] != "ready":
+                self.kill()
+                raise WorkerFailure(f"the sandbox worker started with '{message['op']}' instead of ready")
+            self.info = message
+        return self.info
+
+    def send(self, message: dict[str, Any]) -> None:
+        try:
+            protocol.send(self._connection, message)
+        except OSError as broken:
+            raise WorkerFailure(self._death(f"could not be written to ({broken})")) from None
+
+    def poll(self, timeout: float | None) -> bool:
+        return self._connection.poll(timeout)
+
+    def receive(self) -> dict[str, Any]:
+        try:
+            return protocol.receive(self._connection)
+        except EOFError:
+            raise WorkerFailure(self._death("ended")) from None
+        except (protocol.ProtocolError, OSError) as broken:
+            self.kill()
+            raise WorkerFailure(f"the sandbox worker broke the protocol ({broken}) and was killed") from None
+
+    def _death(self, what: str) -> str:
+        code = self.zygote.exit_code(self.pid, 1.0)
+        self.kill()
+        cause = exit_cause(code)
+        return f"the sandbox worker {what}{f': {cause}' if cause else ''}"
+
+    def alive(self) -> bool:
+        return not self._killed and not self._connection.closed and self.zygote.alive()
+
+    def kill(self) -> None:
+        """Kill the worker's process group and close its socket."""
+        if not self._killed:
+            self._killed = True
+            self.zygote.kill(self.pid)
+            self._connection.close()
+
+
+_SIGNAL_CAUSES = {
+    9: "killed (SIGKILL)",
+    24: "it used its CPU time (agents.limits.cpu_s)",
+    25: "it wrote a file over the size limit",
+    11: "it crashed (SIGSEGV)",
+}
+
+
+def exit_cause(code: int | None) -> str:
+    """Why a worker with this exit code (negative: the signal) ended, in words."""
+    if code is None or code == 0:
+        return ""
+    if code < 0:
+        return _SIGNAL_CAUSES.get(-code, f"signal {-code}")
+    return f"exit code {code}"

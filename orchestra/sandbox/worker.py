@@ -1,0 +1,105 @@
+"""The sandbox worker: runs one agent run's code, holding nothing worth reaching.
+
+Forked by the zygote (:mod:`~orchestra.sandbox.zygote`), limited, then it serves messages from
+the host (:mod:`~orchestra.sandbox.protocol`) until told to stop or its socket closes. Tools,
+layers and ``final_answer`` are stubs here: calling one sends its name and plain arguments to the
+host, which validates them, runs the real tool and sends back plain data.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from multiprocessing.connection import Connection
+from typing import Any
+
+
+class ToolError(Exception):
+    """A tool or layer failed on the host; the message is the host's."""
+
+
+def die_with_parent() -> None:
+    """Ask the kernel to kill this process when its parent goes (the host for the zygote, the
+    zygote for a worker; bubblewrap does it too, a bare process needs it itself)."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+        import signal
+
+        ctypes.CDLL(None).prctl(1, int(signal.SIGKILL))  # PR_SET_PDEATHSIG
+
+
+def _truncate(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    return text[:limit] + f"\n[... {len(text) - limit} more characters cut: agents.limits.output_kb]"
+
+
+class Worker:
+    """The message loop; one instance per process."""
+
+    def __init__(self, inbound: Connection, outbound: Connection, settings: dict[str, Any]) -> None:
+        from orchestra.sandbox.guard import GuardedExecutor
+        from orchestra.sandbox.protocol import MAX_FRAME_BYTES
+
+        self.inbound, self.outbound = inbound, outbound
+        self.output_chars = int(settings["limits"]["output_kb"]) * 1024
+        self.max_frame = MAX_FRAME_BYTES
+        self.executor = GuardedExecutor(
+            settings["imports"], max_print_outputs_length=self.output_chars, timeout_seconds=None
+        )
+        self.executor.send_tools({})
+
+    def send(self, message: dict[str, Any]) -> None:
+        from orchestra.sandbox.protocol import send
+
+        send(self.outbound, message)
+
+    def receive(self) -> dict[str, Any]:
+        from orchestra.sandbox.protocol import receive
+
+        return receive(self.inbound, self.max_frame)
+
+    def stub(self, name: str) -> Any:
+        def call(*args: Any, **kwargs: Any) -> Any:
+            self.send({"op": "call", "name": name, "args": list(args), "kwargs": kwargs})
+            reply = self.receive()
+            if reply["op"] == "returned":
+                return reply.get("value")
+            raise ToolError(str(reply.get("error", "the host refused the call")))
+
+        return call
+
+    def serve(self) -> None:
+        while True:
+            try:
+                message = self.receive()
+            except EOFError:
+                return
+            op = message["op"]
+            if op == "tools":
+                self.executor.send_tools({name: self.stub(name) for name in message["names"]})
+            elif op == "variables":
+                self.executor.send_variables(dict(message["values"]))
+            elif op == "run":
+                self.run(str(message["code"]))
+            elif op == "exit":
+                return
+
+    def run(self, code: str) -> None:
+        try:
+            result = self.executor(code)
+        except Exception as failure:  # the agent's own error: reported, the worker lives on
+            logs = str(self.executor.state.get("_print_outputs", ""))
+            self.send({"op": "failed", "error": _truncate(str(failure), self.output_chars), "logs": logs})
+            return
+        output = result.output
+        if len(json.dumps(output, default=repr)) > self.output_chars:
+            output = _truncate(repr(output), self.output_chars)
+        self.send(
+            {
+                "op": "done",
+                "output": output,
+                "logs": _truncate(result.logs, self.output_chars),
+                "final": result.is_final_answer,
+            }
+        )
