@@ -143,11 +143,10 @@ class SandboxExecutor(PythonExecutor):
         while True:
             wait, what = self._wait_budget(own_time)
             started = time.monotonic()
-            if not worker.poll(wait):
-                own_time += time.monotonic() - started
-                raise WorkerFailure(f"the code ran past {what}; its worker was killed")
+            message = worker.receive(wait)
             own_time += time.monotonic() - started
-            message = worker.receive()
+            if message is None:
+                raise WorkerFailure(f"the code ran past {what}; its worker was killed")
             op = message["op"]
             if op == "call":
                 worker.send(self._serve(message))

@@ -38,6 +38,7 @@ PROTECTIONS = {
     "filesystem": "only the system's and Python's files, read-only; scratch is a small tmpfs",
     "processes": "no other process is visible or signalable (PID namespace)",
     "privileges": "no capabilities, no new user namespaces",
+    "user": "an unprivileged user: cannot signal or write what belongs to the host's user",
 }
 """Each protection the executor can give, and what it means."""
 
@@ -56,6 +57,7 @@ class Isolation:
     reason: str | None = None
     """Why bubblewrap is not used, when it is not."""
     on: tuple[str, ...] = field(default=("environment", "rlimits", "kill"))
+    """Protections given; see :data:`PROTECTIONS`."""
 
     @property
     def off(self) -> tuple[str, ...]:
@@ -128,8 +130,11 @@ def worker_environment(home: str) -> dict[str, str]:
 
 @functools.lru_cache(maxsize=8)
 def _probe(executable: str, limits: Limits) -> str | None:
-    """None when bubblewrap starts this Python with the worker's options, else why not."""
-    command = [*bubblewrap_prefix(executable, limits), sys.executable, "-I", "-S", "-c", "pass"]
+    """None when bubblewrap starts this Python with the worker's options and it imports this
+    orchestra, else why not."""
+    package_root = str(Path(__file__).resolve().parents[2])
+    check = "import sys; sys.path.insert(0, sys.argv[1]); import orchestra.sandbox.limits"
+    command = [*bubblewrap_prefix(executable, limits), sys.executable, "-I", "-c", check, package_root]
     try:
         done = subprocess.run(command, capture_output=True, timeout=20, check=False)
     except (OSError, subprocess.TimeoutExpired) as failure:
@@ -144,7 +149,7 @@ def choose(mode: IsolationMode, limits: Limits) -> Isolation:
     """The isolation for workers under ``limits``: bubblewrap when it can start (``auto``), always
     (``bubblewrap``, else :class:`IsolationUnavailable`), or never (``rlimits``)."""
     if mode == "rlimits":
-        return Isolation("rlimits", reason="agents.isolation is rlimits")
+        return _bare("agents.isolation is rlimits")
     reason: str | None
     if not sys.platform.startswith("linux"):
         reason = f"bubblewrap needs Linux (this is {sys.platform})"
@@ -158,4 +163,10 @@ def choose(mode: IsolationMode, limits: Limits) -> Isolation:
             )
     if mode == "bubblewrap":
         raise IsolationUnavailable(reason or "bubblewrap did not start")
-    return Isolation("rlimits", reason=reason)
+    return _bare(reason)
+
+
+def _bare(reason: str | None) -> Isolation:
+    """A bare worker: started as root it becomes nobody (:mod:`~orchestra.sandbox.zygote`)."""
+    on = ("environment", "rlimits", "kill", *(("user",) if os.getuid() == 0 else ()))
+    return Isolation("rlimits", reason=reason, on=on)

@@ -23,15 +23,27 @@ import time
 from collections import OrderedDict
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
-from multiprocessing.connection import Connection
+from pathlib import Path
 from typing import IO, Any
 
 from orchestra.sandbox import protocol
 from orchestra.sandbox.isolation import Isolation, worker_environment
 from orchestra.sandbox.limits import Limits
 
+PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])
+"""The directory this orchestra was imported from: the zygote imports the same one (``-I`` ignores
+``PYTHONPATH``, so ``-m`` alone could find another, installed copy)."""
+
+_ZYGOTE_MAIN = (
+    "import sys; sys.path.insert(0, sys.argv[1]); from orchestra.sandbox.zygote import main; "
+    "sys.exit(main(sys.argv[2:]))"
+)
+
 START_TIMEOUT_S = 30.0
 """How long the zygote may take to import the interpreter, and a fork to say it is ready."""
+
+SEND_TIMEOUT_S = 10.0
+"""How long a worker may leave a message to it unread before it is taken for dead."""
 
 _requests: queue.SimpleQueue[tuple[Future[subprocess.Popen[bytes]], dict[str, Any]]] = queue.SimpleQueue()
 _spawner_lock = threading.Lock()
@@ -76,10 +88,10 @@ class Zygote:
         else:
             self.scratch = cwd = tempfile.mkdtemp(prefix="orchestra-sandbox-")
             env = worker_environment(self.scratch)
-        # lives as long as the zygote; its size is bounded by the zygote's file size limit
+        # lives as long as the zygote; what workers write to it is bounded by their file size limit
         self.stderr: IO[bytes] = tempfile.TemporaryFile(prefix="orchestra-zygote-")  # noqa: SIM115
-        module = "orchestra.sandbox.zygote"
-        command = [*isolation.prefix, sys.executable, "-I", "-m", module, str(theirs.fileno())]
+        python = [sys.executable, "-I", "-c", _ZYGOTE_MAIN, PACKAGE_ROOT, str(theirs.fileno())]
+        command = [*isolation.prefix, *python]
         self.process = _spawn(
             args=command,
             stdin=subprocess.DEVNULL,
@@ -241,7 +253,7 @@ class WorkerProcess:
             self.zygote.close()
             self.zygote = zygote_for(isolation)
             self.pid, channel = self.zygote.spawn(settings)
-        self._connection = Connection(channel.detach())
+        self._channel = protocol.Channel(channel)
         self.info: dict[str, Any] | None = None
         self.used = False
         """Whether it was given code (a used worker never serves another run)."""
@@ -250,10 +262,10 @@ class WorkerProcess:
     def ready(self, timeout: float = START_TIMEOUT_S) -> dict[str, Any]:
         """Wait for the worker's ready message (its pid, uid and the limits it set)."""
         if self.info is None:
-            if not self._connection.poll(timeout):
+            message = self.receive(timeout)
+            if message is None:
                 self.kill()
                 raise WorkerFailure(f"the sandbox worker did not start within {timeout:.0f} s")
-            message = self.receive()
             if message["op"] != "ready":
                 self.kill()
                 raise WorkerFailure(f"the sandbox worker started with '{message['op']}' instead of ready")
@@ -262,16 +274,14 @@ class WorkerProcess:
 
     def send(self, message: dict[str, Any]) -> None:
         try:
-            protocol.send(self._connection, message)
+            self._channel.send(message, SEND_TIMEOUT_S)
         except OSError as broken:
             raise WorkerFailure(self._death(f"could not be written to ({broken})")) from None
 
-    def poll(self, timeout: float | None) -> bool:
-        return self._connection.poll(timeout)
-
-    def receive(self) -> dict[str, Any]:
+    def receive(self, timeout: float | None) -> dict[str, Any] | None:
+        """The worker's next message, or None when it sent none within ``timeout`` seconds."""
         try:
-            return protocol.receive(self._connection)
+            return self._channel.receive(timeout)
         except EOFError:
             raise WorkerFailure(self._death("ended")) from None
         except (protocol.ProtocolError, OSError) as broken:
@@ -285,14 +295,14 @@ class WorkerProcess:
         return f"the sandbox worker {what}{f': {cause}' if cause else ''}"
 
     def alive(self) -> bool:
-        return not self._killed and not self._connection.closed and self.zygote.alive()
+        return not self._killed and not self._channel.closed and self.zygote.alive()
 
     def kill(self) -> None:
         """Kill the worker's process group and close its socket."""
         if not self._killed:
             self._killed = True
             self.zygote.kill(self.pid)
-            self._connection.close()
+            self._channel.close()
 
 
 _SIGNAL_CAUSES = {

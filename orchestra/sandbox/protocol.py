@@ -9,7 +9,9 @@ anything else is sent as its ``repr``, so no object of either side reaches the o
 from __future__ import annotations
 
 import json
-from multiprocessing.connection import Connection
+import socket
+import struct
+import time
 from typing import Any
 
 MAX_FRAME_BYTES = 8 * 1024 * 1024
@@ -47,20 +49,65 @@ def decode(frame: bytes) -> dict[str, Any]:
     return message
 
 
-def send(connection: Connection, message: dict[str, Any]) -> None:
-    """Write one message."""
-    connection.send_bytes(encode(message))
+class Channel:
+    """Length-framed messages over a stream socket, every read and write bounded in time.
 
-
-def receive(connection: Connection, max_bytes: int = MAX_FRAME_BYTES) -> dict[str, Any]:
-    """Read one message of at most ``max_bytes``.
-
-    Raises:
-        ProtocolError: the frame was too long, truncated or not a message.
-        EOFError: the other side closed its end.
+    A frame is a 4-byte big-endian length and that many bytes of JSON. The host never blocks on a
+    worker without a limit: a worker that stops mid-frame (or sends a length it never fills)
+    fails the read at its deadline instead of hanging the beat.
     """
-    try:
-        frame = connection.recv_bytes(max_bytes)
-    except OSError as bad:
-        raise ProtocolError(f"unreadable frame ({bad}); a frame may hold at most {max_bytes} bytes") from None
-    return decode(frame)
+
+    def __init__(self, sock: socket.socket, max_bytes: int = MAX_FRAME_BYTES) -> None:
+        self.sock = sock
+        self.max_bytes = max_bytes
+        self.closed = False
+
+    def send(self, message: dict[str, Any], timeout: float | None = None) -> None:
+        """Write one message; ``OSError`` (``TimeoutError`` included) when the other side won't take it."""
+        data = encode(message)
+        self.sock.settimeout(timeout)
+        self.sock.sendall(struct.pack(">I", len(data)) + data)
+
+    def receive(self, timeout: float | None = None) -> dict[str, Any] | None:
+        """The next message, or None when none began within ``timeout`` seconds.
+
+        Raises:
+            ProtocolError: a frame was too long, not a message, or not finished within ``timeout``.
+            EOFError: the other side closed its end.
+        """
+        deadline = None if timeout is None else time.monotonic() + timeout
+        header = self._read(4, deadline, started=False)
+        if header is None:
+            return None
+        (size,) = struct.unpack(">I", header)
+        if size > self.max_bytes:
+            raise ProtocolError(f"a frame of {size} bytes; at most {self.max_bytes} are accepted")
+        body = self._read(size, deadline, started=True)
+        assert body is not None
+        return decode(body)
+
+    def _read(self, size: int, deadline: float | None, *, started: bool) -> bytes | None:
+        chunks, got = [], 0
+        while got < size:
+            left = None if deadline is None else max(0.0, deadline - time.monotonic())
+            self.sock.settimeout(left)
+            try:
+                chunk = self.sock.recv(min(size - got, 1 << 20))
+            except TimeoutError:
+                if not started and got == 0:
+                    return None
+                raise ProtocolError("a frame was left unfinished") from None
+            except OSError as broken:
+                raise EOFError(str(broken)) from None
+            if not chunk:
+                raise EOFError("the other side closed the channel")
+            chunks.append(chunk)
+            got += len(chunk)
+            started = True
+        return b"".join(chunks)
+
+    def close(self) -> None:
+        """Close the socket."""
+        if not self.closed:
+            self.closed = True
+            self.sock.close()

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import json
 import sys
-from multiprocessing.connection import Connection
 from typing import Any
+
+from orchestra.sandbox.guard import GuardedExecutor
+from orchestra.sandbox.protocol import Channel, ProtocolError
 
 
 class ToolError(Exception):
@@ -37,27 +39,21 @@ def _truncate(text: str, limit: int) -> str:
 class Worker:
     """The message loop; one instance per process."""
 
-    def __init__(self, inbound: Connection, outbound: Connection, settings: dict[str, Any]) -> None:
-        from orchestra.sandbox.guard import GuardedExecutor
-        from orchestra.sandbox.protocol import MAX_FRAME_BYTES
-
-        self.inbound, self.outbound = inbound, outbound
+    def __init__(self, channel: Channel, settings: dict[str, Any]) -> None:
+        self.channel = channel
         self.output_chars = int(settings["limits"]["output_kb"]) * 1024
-        self.max_frame = MAX_FRAME_BYTES
         self.executor = GuardedExecutor(
             settings["imports"], max_print_outputs_length=self.output_chars, timeout_seconds=None
         )
         self.executor.send_tools({})
 
     def send(self, message: dict[str, Any]) -> None:
-        from orchestra.sandbox.protocol import send
-
-        send(self.outbound, message)
+        self.channel.send(message)
 
     def receive(self) -> dict[str, Any]:
-        from orchestra.sandbox.protocol import receive
-
-        return receive(self.inbound, self.max_frame)
+        message = self.channel.receive()
+        assert message is not None  # no timeout: a message or an error
+        return message
 
     def stub(self, name: str) -> Any:
         def call(*args: Any, **kwargs: Any) -> Any:
@@ -73,7 +69,7 @@ class Worker:
         while True:
             try:
                 message = self.receive()
-            except EOFError:
+            except (EOFError, ProtocolError):
                 return
             op = message["op"]
             if op == "tools":

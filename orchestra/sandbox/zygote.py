@@ -1,10 +1,10 @@
 """The fork server inside the sandbox: imports the interpreter once, forks a worker per run.
 
-Started once per host process (:class:`~orchestra.sandbox.process.Zygote`) as ``python -I -m
-orchestra.sandbox.zygote FD``, inside bubblewrap where it can run. It reads requests on the
-control socket FD: ``spawn`` comes with the socket the new worker will talk on (passed as a file
-descriptor) and its settings; ``kill`` names a worker. Each worker is a fork: its own session and
-scratch directory, not dumpable (siblings cannot read its memory), limited by
+Started once per host process (:class:`~orchestra.sandbox.process.Zygote`), inside bubblewrap
+where it can run, importing the host's own copy of orchestra and calling :func:`main` with the
+control socket's descriptor. ``spawn`` requests come with the socket the new worker will talk on
+(passed as a file descriptor) and its settings; ``kill`` names a worker. Each worker is a fork:
+its own session and scratch directory, not dumpable (siblings cannot read its memory), limited by
 :func:`~orchestra.sandbox.limits.apply` before it reads any code. A fork costs milliseconds where
 a fresh interpreter costs half a second, so a run's worker is always new.
 """
@@ -18,14 +18,16 @@ import shutil
 import signal
 import socket
 import sys
-from multiprocessing.connection import Connection
 from typing import Any
 
 from orchestra.sandbox.limits import Limits, apply
+from orchestra.sandbox.protocol import Channel
 from orchestra.sandbox.worker import Worker, die_with_parent
 
 PR_SET_DUMPABLE = 4
 CONTROL_FRAME_BYTES = 1 << 20
+NOBODY = 65534
+"""The user a worker started as root becomes (outside bubblewrap, where no namespace maps it)."""
 
 
 def _not_dumpable() -> None:
@@ -45,8 +47,9 @@ def _become_worker(channel: socket.socket, settings: dict[str, Any], scratch: st
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         os.makedirs(scratch, exist_ok=True)
         os.chdir(scratch)
-        connection = Connection(channel.detach())
-        worker = Worker(connection, connection, settings)
+        worker = Worker(Channel(channel), settings)
+        if os.getuid() == 0:
+            _drop_root(scratch, list(worker.executor.authorized_imports))
         applied = apply(Limits.from_dict(settings["limits"]))
         worker.send({"op": "ready", "pid": os.getpid(), "uid": os.getuid(), "rlimits": applied})
         worker.serve()
@@ -54,6 +57,25 @@ def _become_worker(channel: socket.socket, settings: dict[str, Any], scratch: st
         code = 1
     finally:
         os._exit(code)
+
+
+def _drop_root(scratch: str, imports: list[str]) -> None:
+    """Become ``nobody``: root could signal every process and write every file of the host.
+
+    The modules the code may import are imported first, while the interpreter's files (which may
+    sit under a root-only home) can still be read.
+    """
+    import importlib
+
+    for module in imports:
+        if module != "*" and not module.endswith(".*"):
+            with contextlib.suppress(ImportError):
+                importlib.import_module(module)
+    os.chown(scratch, NOBODY, NOBODY)
+    os.chmod(os.path.dirname(scratch), 0o711)
+    os.setgroups([])
+    os.setgid(NOBODY)
+    os.setuid(NOBODY)
 
 
 class Zygote:
@@ -127,6 +149,7 @@ class Zygote:
 def main(argv: list[str]) -> int:
     """Serve spawn requests on the control socket whose descriptor is ``argv[0]``."""
     die_with_parent()
+    _not_dumpable()  # workers run as the same user: they may not read or trace the zygote either
     control = socket.socket(fileno=int(argv[0]))
     os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
     zygote = Zygote(control)
@@ -138,6 +161,3 @@ def main(argv: list[str]) -> int:
             zygote.kill(pid)
     return 0
 
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
