@@ -6,7 +6,8 @@ the Decision) through litellm against the scripted model server, under the ``nan
 latency profiles. See :mod:`benchmarks.decision` for the parts and
 :data:`benchmarks.decision.report.METHOD` for how each figure is computed.
 
-Run: ``.venv/bin/python -m benchmarks.decision_latency [--quick] [--cycles N]``. Writes
+Run: ``.venv/bin/python -m benchmarks.decision_latency [--quick] [--cycles N] [--executor local]``
+(orchestra's agent code runs in the sandbox by default, as users get it). Writes
 ``benchmarks/results/latest.{json,md,svg}`` (``latest-quick.*`` with ``--quick``) and prints the
 tables and the targets.
 """
@@ -34,6 +35,8 @@ from orchestra.logs import configure_logging
 
 RESULTS = Path(__file__).resolve().parent / "results"
 QUICK_CYCLES, QUICK_WARMUP = 2, 0
+EXECUTORS = ("sandbox", "local")
+"""Where orchestra's agent code may run (``agents.executor``); the first is the default."""
 
 log = structlog.get_logger(__name__)
 
@@ -47,6 +50,7 @@ def run_benchmark(
     stem: str = "latest",
     quick: bool = False,
     scenarios: tuple[str, ...] = SCENARIOS,
+    executor: str = EXECUTORS[0],
 ) -> tuple[dict[str, Any], str, list[Target]]:
     """Run every scenario under every profile and write the results.
 
@@ -59,18 +63,20 @@ def run_benchmark(
         stem: File stem.
         quick: Recorded in the document and the note.
         scenarios: Which scenarios (all four by default; the targets need all four).
+        executor: ``agents.executor`` of the orchestra scenarios (plain smolagents keeps its own).
 
     Returns:
         The JSON document, the markdown and the checked targets.
     """
     runs: dict[str, dict[str, dict[str, Any]]] = {}
+    overrides = [f"agents.executor={executor}"]
     for scenario in scenarios:  # imports, litellm's client, first-call caches: paid once, unmeasured
-        run_scenario(scenario, INSTANT, cycles=0, warmup=1)
+        run_scenario(scenario, INSTANT, cycles=0, warmup=1, overrides=overrides)
     for key, profile in profiles.items():
         runs[key] = {}
         for scenario in scenarios:
             started = time.monotonic()
-            samples = run_scenario(scenario, profile, cycles=cycles, warmup=warmup)
+            samples = run_scenario(scenario, profile, cycles=cycles, warmup=warmup, overrides=overrides)
             runs[key][scenario] = summarize(samples, profile)
             log.info("measured", profile=key, scenario=scenario, seconds=round(time.monotonic() - started, 1))
     complete = set(scenarios) == set(SCENARIOS)
@@ -78,7 +84,8 @@ def run_benchmark(
     skipped = [key for key in ("nano", "fast") if key not in profiles]
     note = (
         f"{cycles} measured cycles per scenario and profile after one unmeasured instant-profile cycle per "
-        f"scenario and {warmup} warm-up cycle(s) under the profile"
+        f"scenario and {warmup} warm-up cycle(s) under the profile; orchestra's agent code in the "
+        f"{executor} executor"
         + (
             f"; QUICK run: {', '.join(skipped)} profile not run, too few cycles for a stable p95"
             if quick
@@ -87,6 +94,7 @@ def run_benchmark(
         + "."
     )
     doc = document(profiles, runs, targets, cycles=cycles, warmup=warmup, quick=quick)
+    doc["executor"] = executor
     text = markdown(profiles, runs, targets, note)
     write_outputs(results_dir, stem, doc, text)
     return doc, text, targets
@@ -117,6 +125,12 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="warm-up cycles per scenario and profile (default 2; quick 0)",
     )
+    parser.add_argument(
+        "--executor",
+        choices=EXECUTORS,
+        default=EXECUTORS[0],
+        help="where orchestra's agent code runs (agents.executor; default sandbox, what users get)",
+    )
     parser.add_argument("--results", type=Path, default=RESULTS, help="output directory")
     parser.add_argument("--log-level", default="warning")
     parser.add_argument(
@@ -145,6 +159,7 @@ def main(argv: list[str] | None = None) -> int:
         results_dir=args.results,
         stem="latest-quick" if args.quick else "latest",
         quick=args.quick,
+        executor=args.executor,
     )
     print(text)
     print("Targets:")

@@ -10,6 +10,7 @@ timed so the overhead splits into the model client stack and the framework.
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
 import structlog
@@ -39,7 +40,13 @@ def replies_for(scenario: str) -> dict[str, list[str]]:
 
 
 def run_scenario(
-    scenario: str, profile: LatencyProfile, *, cycles: int, warmup: int, seed: int = 0
+    scenario: str,
+    profile: LatencyProfile,
+    *,
+    cycles: int,
+    warmup: int,
+    seed: int = 0,
+    overrides: Sequence[str] = (),
 ) -> list[CycleSample]:
     """Run ``warmup + cycles`` cycles of a scenario against a fresh server and store.
 
@@ -49,6 +56,7 @@ def run_scenario(
         cycles: Measured cycles.
         warmup: Unmeasured cycles first (imports, connections, caches).
         seed: Seed of the server's jitter.
+        overrides: More ``--set`` overrides of the scenario's config (``agents.executor=local``).
 
     Returns:
         One sample per measured cycle.
@@ -60,7 +68,9 @@ def run_scenario(
         store = seed_store(Path(directory) / "store.db")
 
         def build(api_base: str, timer: ToolTimer) -> Scenario:
-            return build_scenario(scenario, api_base=api_base, store_path=store, timer=timer)
+            return build_scenario(
+                scenario, api_base=api_base, store_path=store, timer=timer, overrides=overrides
+            )
 
         samples = measure_cycles(
             build,

@@ -42,18 +42,21 @@ TEMPERATURE = 0.2
 """The shipped configs' temperature, given to the plain smolagents models too."""
 
 
-def bench_config(yaml_name: str, api_base: str, store_path: Path) -> Config:
+def bench_config(
+    yaml_name: str, api_base: str, store_path: Path, overrides: Sequence[str] = ()
+) -> Config:
     """A shipped config with models pointed at the server, in-process tools and the seeded store.
 
     Args:
         yaml_name: ``thoughtseed.yaml`` or ``chain.yaml``.
         api_base: The model server's base URL.
         store_path: The scenario's seeded store.
+        overrides: More ``--set`` overrides, applied last (``agents.executor=local``).
 
     Returns:
         The loaded config (``--set``-style overrides on the shipped file).
     """
-    overrides = [
+    settings = [
         f"models.default.model={MODEL_ID}",
         f"models.default.api_base={api_base}",
         f"models.default.api_key={API_KEY}",
@@ -61,8 +64,9 @@ def bench_config(yaml_name: str, api_base: str, store_path: Path) -> Config:
         "tools.sources=[{python: orchestra.tools.builtin}, {services: in_process}]",
         f"services.store_path='{store_path}'",
         f"root.tools=[{', '.join(ROOT_TOOLS)}]",
+        *overrides,
     ]
-    return load_config(CONFIGS / yaml_name, overrides)
+    return load_config(CONFIGS / yaml_name, settings)
 
 
 class OrchestraScenario:
@@ -218,7 +222,9 @@ def smolagents_flat(config: Config, api_base: str, timer: ToolTimer) -> Smolagen
     return SmolagentsScenario(root, close)
 
 
-def build_scenario(name: str, *, api_base: str, store_path: Path, timer: ToolTimer) -> Scenario:
+def build_scenario(
+    name: str, *, api_base: str, store_path: Path, timer: ToolTimer, overrides: Sequence[str] = ()
+) -> Scenario:
     """Build a scenario by name.
 
     Args:
@@ -226,6 +232,8 @@ def build_scenario(name: str, *, api_base: str, store_path: Path, timer: ToolTim
         api_base: The model server's base URL.
         store_path: A seeded store for this scenario alone.
         timer: Records every tool call.
+        overrides: More ``--set`` overrides of the config (``agents.executor=local``: where orchestra's
+            agent code runs; plain smolagents keeps its own executor).
 
     Returns:
         The scenario, ready to run cycles.
@@ -234,10 +242,10 @@ def build_scenario(name: str, *, api_base: str, store_path: Path, timer: ToolTim
         ValueError: For an unknown name.
     """
     if name == "orchestra-dag":
-        return OrchestraScenario(bench_config("thoughtseed.yaml", api_base, store_path), timer)
+        return OrchestraScenario(bench_config("thoughtseed.yaml", api_base, store_path, overrides), timer)
     if name == "orchestra-chain":
-        return OrchestraScenario(bench_config("chain.yaml", api_base, store_path), timer)
-    config = bench_config("thoughtseed.yaml", api_base, store_path)
+        return OrchestraScenario(bench_config("chain.yaml", api_base, store_path, overrides), timer)
+    config = bench_config("thoughtseed.yaml", api_base, store_path, overrides)
     if name == "smolagents-managed":
         return smolagents_managed(config, api_base, timer)
     if name == "smolagents-flat":
