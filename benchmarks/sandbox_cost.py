@@ -31,7 +31,7 @@ import structlog
 from benchmarks.common.cycle import CycleFailed
 from benchmarks.decision.report import machine
 from benchmarks.sandbox.decision_overhead import decision_overhead
-from benchmarks.sandbox.preflight import MECHANISMS, availability, host_orchestra, mismatch, worker_orchestra
+from benchmarks.sandbox.preflight import MECHANISMS, availability
 from benchmarks.sandbox.report import METHOD, markdown, step_targets, write_outputs
 from benchmarks.sandbox.startup import worker_start
 from benchmarks.sandbox.step_cost import step_cost
@@ -88,11 +88,10 @@ def run_benchmark(
         The JSON document and its markdown.
     """
     limits = Limits()
-    skew = mismatch()
-    notes = [] if skew is None else [f"Workers do not run this process's orchestra: {skew}."]
+    notes: list[str] = []
     available = {}
     for mechanism in MECHANISMS:
-        found = availability(mechanism, limits, skew)
+        found = availability(mechanism, limits)
         if found.isolation is None:
             notes.append(f"{mechanism} not run: {found.reason}.")
         else:
@@ -136,11 +135,7 @@ def run_benchmark(
         "sizes": asdict(sizes),
         "note": note,
         "machine": machine()
-        | {
-            "bubblewrap": _bubblewrap_version(),
-            "host_orchestra": host_orchestra(),
-            "worker_orchestra": worker_orchestra(),
-        },
+        | {"bubblewrap": _bubblewrap_version()},
         "limits": limits.to_dict(),
         "mechanisms": {mechanism: mechanism in available for mechanism in MECHANISMS},
         "step_cost": steps,

@@ -3,7 +3,7 @@
 Run it with ``.venv/bin/python -m benchmarks.sandbox_cost [--quick]``.
 
 Modules: :mod:`~benchmarks.sandbox.steps` (the snippets, their tools, the two executors),
-:mod:`~benchmarks.sandbox.preflight` (which isolation mechanisms can run from this checkout),
+:mod:`~benchmarks.sandbox.preflight` (which isolation mechanisms can run here),
 :mod:`~benchmarks.sandbox.timing` (percentiles in milliseconds),
 :mod:`~benchmarks.sandbox.step_cost` (sandbox against in-process, interleaved),
 :mod:`~benchmarks.sandbox.startup` (zygote cold start, fork, restart after a kill),
