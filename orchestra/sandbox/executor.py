@@ -67,18 +67,21 @@ class SandboxExecutor(PythonExecutor):
 
     def __call__(self, code_action: str) -> CodeOutput:
         with self._lock:
-            worker = self._take_worker()
+            worker = self._worker
             try:
+                worker = self._take_worker()
                 return self._run(worker, code_action)
             except WorkerFailure as failure:
-                self._replace(worker)
+                if worker is not None:
+                    self._replace(worker)
                 raise InterpreterError(
                     f"{failure}; the step was stopped and a fresh worker started"
                 ) from None
             except InterpreterError:  # the code's own error: the worker and the run's variables live on
                 raise
             except BaseException:
-                self._replace(worker)
+                if worker is not None:
+                    self._replace(worker)
                 raise
 
     def cleanup(self) -> None:

@@ -105,7 +105,6 @@ class Zygote:
         theirs.close()
         self._write = threading.Lock()
         self._pending: dict[int, Future[dict[str, Any]]] = {}
-        self._ready: Future[dict[str, Any]] = Future()
         self.exits: OrderedDict[int, int] = OrderedDict()
         """Exit codes of recent workers by pid (bounded), as the zygote reaps them."""
         self._exited = threading.Condition()
@@ -127,9 +126,7 @@ class Zygote:
             except ValueError:
                 break
             op = message.get("op")
-            if op == "ready":
-                self._ready.set_result(message)
-            elif op in {"spawned", "refused"}:
+            if op in {"spawned", "refused"}:
                 future = self._pending.pop(message.get("id"), None)
                 if future is not None:
                     future.set_result(message)
@@ -140,7 +137,7 @@ class Zygote:
                         self.exits.popitem(last=False)
                     self._exited.notify_all()
         self.dead = self.dead or f"the sandbox's zygote ended{self._stderr_tail()}"
-        for future in [self._ready, *self._pending.values()]:
+        for future in list(self._pending.values()):
             if not future.done():
                 future.set_result({"op": "refused", "error": self.dead})
         with self._exited:
@@ -157,15 +154,11 @@ class Zygote:
     def alive(self) -> bool:
         return self.dead is None and self.process.poll() is None
 
-    def spawn(self, settings: dict[str, Any]) -> tuple[int, socket.socket]:
-        """Fork a worker with ``settings``; its pid and the host's end of its socket."""
-        try:
-            ready = self._ready.result(START_TIMEOUT_S)
-        except FutureTimeout:
-            self.close()
-            raise WorkerFailure(f"the sandbox did not start within {START_TIMEOUT_S:.0f} s") from None
-        if ready["op"] != "ready":
-            raise WorkerFailure(str(ready.get("error")))
+    def spawn(self, settings: dict[str, Any]) -> tuple[Future[dict[str, Any]], socket.socket]:
+        """Ask for a worker with ``settings`` without waiting: the zygote's answer to come (its pid,
+        or why not) and the host's end of the worker's socket."""
+        if self.dead is not None:
+            raise WorkerFailure(self.dead)
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         request_id = next(self._ids)
         future: Future[dict[str, Any]] = Future()
@@ -180,15 +173,7 @@ class Zygote:
             raise WorkerFailure(f"the sandbox's zygote cannot be reached ({broken})") from None
         finally:
             theirs.close()
-        try:
-            reply = future.result(START_TIMEOUT_S)
-        except FutureTimeout:
-            ours.close()
-            raise WorkerFailure("the sandbox's zygote did not answer a spawn") from None
-        if reply["op"] != "spawned":
-            ours.close()
-            raise WorkerFailure(f"no sandbox worker could be started: {reply.get('error')}")
-        return int(reply["pid"]), ours
+        return future, ours
 
     def kill(self, pid: int) -> None:
         """Kill a worker's process group (no answer: its socket closes)."""
@@ -242,26 +227,44 @@ class WorkerProcess:
     """One forked worker; :meth:`ready` waits until it has limited itself and said so."""
 
     def __init__(self, isolation: Isolation, limits: Limits, imports: tuple[str, ...]) -> None:
+        """Ask the zygote for a worker and return at once: it forks while the caller goes on."""
         self.started = time.monotonic()
         settings = {"limits": limits.to_dict(), "imports": list(imports)}
         self.zygote = zygote_for(isolation)
         try:
-            self.pid, channel = self.zygote.spawn(settings)
+            self._spawned, channel = self.zygote.spawn(settings)
         except WorkerFailure:
-            # a zygote that cannot fork (a fork bomb used the sandbox's processes) is replaced,
-            # which takes every stray process with it
-            self.zygote.close()
-            self.zygote = zygote_for(isolation)
-            self.pid, channel = self.zygote.spawn(settings)
+            self.zygote = zygote_for(isolation)  # it had just died: its successor
+            self._spawned, channel = self.zygote.spawn(settings)
         self._channel = protocol.Channel(channel)
         self.info: dict[str, Any] | None = None
         self.used = False
         """Whether it was given code (a used worker never serves another run)."""
         self._killed = False
 
+    @property
+    def pid(self) -> int:
+        """The worker's pid in the sandbox, once the zygote has forked it.
+
+        Raises:
+            WorkerFailure: the zygote could not fork (it is then replaced, and a fork bomb's
+                processes die with it) or did not answer.
+        """
+        try:
+            reply = self._spawned.result(START_TIMEOUT_S)
+        except FutureTimeout:
+            self.zygote.close()
+            raise WorkerFailure(f"the sandbox did not fork a worker within {START_TIMEOUT_S:.0f} s") from None
+        if reply["op"] != "spawned":
+            self.zygote.close()
+            self._channel.close()
+            raise WorkerFailure(f"no sandbox worker could be started: {reply.get('error')}")
+        return int(reply["pid"])
+
     def ready(self, timeout: float = START_TIMEOUT_S) -> dict[str, Any]:
         """Wait for the worker's ready message (its pid, uid and the limits it set)."""
         if self.info is None:
+            self.pid  # noqa: B018 - raises when the fork failed
             message = self.receive(timeout)
             if message is None:
                 self.kill()
@@ -298,10 +301,17 @@ class WorkerProcess:
         return not self._killed and not self._channel.closed and self.zygote.alive()
 
     def kill(self) -> None:
-        """Kill the worker's process group and close its socket."""
+        """Kill the worker's process group (now, or once forked) and close its socket."""
         if not self._killed:
             self._killed = True
-            self.zygote.kill(self.pid)
+            zygote = self.zygote
+
+            def kill_forked(spawned: Future[dict[str, Any]]) -> None:
+                reply = spawned.result()
+                if reply["op"] == "spawned":
+                    zygote.kill(int(reply["pid"]))
+
+            self._spawned.add_done_callback(kill_forked)
             self._channel.close()
 
 

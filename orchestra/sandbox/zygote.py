@@ -12,6 +12,7 @@ a fresh interpreter costs half a second, so a run's worker is always new.
 from __future__ import annotations
 
 import contextlib
+import gc
 import json
 import os
 import shutil
@@ -20,6 +21,7 @@ import socket
 import sys
 from typing import Any
 
+from orchestra.sandbox.guard import GuardedExecutor
 from orchestra.sandbox.limits import Limits, apply
 from orchestra.sandbox.protocol import Channel
 from orchestra.sandbox.worker import Worker, die_with_parent
@@ -57,6 +59,13 @@ def _become_worker(channel: socket.socket, settings: dict[str, Any], scratch: st
         code = 1
     finally:
         os._exit(code)
+
+
+def _warm_up() -> None:
+    """Run a little code once, so the interpreter's lazy first-use work is done before any fork."""
+    warm = GuardedExecutor(["json", "math", "re"], timeout_seconds=None)
+    warm.send_tools({})
+    warm("import json\nvalues = [n * 2 for n in range(3)]\ntext = f'{json.dumps(values)}'\nlen(text)")
 
 
 def _drop_root(scratch: str, imports: list[str]) -> None:
@@ -152,6 +161,8 @@ def main(argv: list[str]) -> int:
     _not_dumpable()  # workers run as the same user: they may not read or trace the zygote either
     control = socket.socket(fileno=int(argv[0]))
     os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
+    _warm_up()
+    gc.freeze()  # what exists now is shared with every fork: the collector must not touch (copy) it
     zygote = Zygote(control)
     zygote.reply({"op": "ready", "pid": os.getpid()})
     try:
