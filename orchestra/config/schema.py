@@ -259,10 +259,15 @@ class ToolsConfig(StrictModel):
 DEFAULT_IMPORTS = ["json", "datetime", "math", "re", "collections", "itertools", "statistics", "time"]
 
 DANGEROUS_IMPORTS = (
-    "os", "subprocess", "socket", "ctypes", "importlib", "sys", "builtins",
-    "io", "multiprocessing", "pathlib", "pty", "shutil", "signal", "threading", "gc", "inspect",
+    "os", "posix", "nt", "subprocess", "socket", "ssl", "ctypes", "cffi", "importlib", "sys",
+    "builtins", "io", "_io", "multiprocessing", "concurrent", "asyncio", "threading", "_thread",
+    "pathlib", "shutil", "tempfile", "glob", "fileinput", "pty", "fcntl", "mmap", "resource",
+    "signal", "gc", "inspect", "code", "codeop", "runpy", "pdb", "pickle", "_pickle", "shelve",
+    "marshal", "dill", "cloudpickle", "zipimport", "pkgutil", "urllib", "http", "ftplib",
+    "smtplib", "webbrowser", "xmlrpc",
 )
-"""Modules that reach the host from in-process agent code; refused unless explicitly allowed."""
+"""Modules that reach the host from in-process agent code (processes, files, the network, the
+interpreter, or unpickling, which runs any callable); refused unless explicitly allowed."""
 
 
 class LimitsConfig(StrictModel):

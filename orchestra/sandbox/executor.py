@@ -12,6 +12,7 @@ gone so it is warm by the time the model has written the next step.
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 import weakref
@@ -75,7 +76,7 @@ class SandboxExecutor(PythonExecutor):
                 if worker is not None:
                     self._replace(worker)
                 raise InterpreterError(
-                    f"{failure}; the step was stopped and a fresh worker started"
+                    f"{failure}; a fresh worker was started (the variables of earlier steps are gone)"
                 ) from None
             except InterpreterError:  # the code's own error: the worker and the run's variables live on
                 raise
@@ -107,9 +108,16 @@ class SandboxExecutor(PythonExecutor):
             worker.kill()
 
     def _start_worker(self) -> None:
+        """Ask for the next worker; when none can be had now, the next step asks again (and says why)."""
+        self._worker = None
+        self._holder.clear()
         if self._closed:
             return
-        self._worker = WorkerProcess(self.isolation, self.limits, self.imports)
+        try:
+            self._worker = WorkerProcess(self.isolation, self.limits, self.imports)
+        except WorkerFailure as failure:
+            log.warning("sandbox_worker_unavailable", agent=self.agent, error=str(failure))
+            return
         self._holder[:] = [self._worker]
 
     def _replace(self, worker: WorkerProcess) -> None:
@@ -128,8 +136,8 @@ class SandboxExecutor(PythonExecutor):
         if self._worker is None or not self._worker.alive():
             if self._worker is not None:
                 self._worker.kill()
-            self._start_worker()
-        assert self._worker is not None
+            self._worker = WorkerProcess(self.isolation, self.limits, self.imports)  # or say why not
+            self._holder[:] = [self._worker]
         worker = self._worker
         if not worker.used:
             worker.ready()
@@ -141,6 +149,8 @@ class SandboxExecutor(PythonExecutor):
     # -- one step -----------------------------------------------------------------------------
 
     def _run(self, worker: WorkerProcess, code: str) -> CodeOutput:
+        if self.deadline is not None and time.monotonic() >= self.deadline:
+            raise InterpreterError("the beat's deadline has passed; the step was not run")
         worker.send({"op": "run", "code": code})
         own_time = 0.0
         while True:
@@ -152,12 +162,15 @@ class SandboxExecutor(PythonExecutor):
                 raise WorkerFailure(f"the code ran past {what}; its worker was killed")
             op = message["op"]
             if op == "call":
-                worker.send(self._serve(message))
+                answer = self._serve(message)
+                if self.deadline is not None and time.monotonic() >= self.deadline:
+                    raise WorkerFailure("the beat's deadline passed during a tool call; the step was stopped")
+                worker.send(answer)
             elif op == "done":
                 logs = self._cap(str(message.get("logs", "")))
                 self.state["_print_outputs"] = logs
-                final = bool(message.get("final"))
-                return CodeOutput(output=message.get("output"), logs=logs, is_final_answer=final)
+                output, final = self._cap_value(message.get("output")), bool(message.get("final"))
+                return CodeOutput(output=output, logs=logs, is_final_answer=final)
             elif op == "failed":
                 self.state["_print_outputs"] = self._cap(str(message.get("logs", "")))
                 raise InterpreterError(self._cap(str(message.get("error", "the code failed"))))
@@ -183,10 +196,19 @@ class SandboxExecutor(PythonExecutor):
         if not isinstance(args, list) or not isinstance(kwargs, dict):
             return {"op": "raised", "error": f"malformed call of {name}"}
         try:
-            value = self._tools[name](*args, **kwargs)
+            return {"op": "returned", "value": plain(self._tools[name](*args, **kwargs))}
         except Exception as failure:
-            return {"op": "raised", "error": f"{type(failure).__name__}: {failure}"}
-        return {"op": "returned", "value": plain(value)}
+            return {"op": "raised", "error": self._cap(f"{type(failure).__name__}: {failure}")}
+
+    def _cap_value(self, value: Any) -> Any:
+        """A worker's result within ``output_kb`` (a worker that escaped its interpreter could send
+        more than the worker's own cut allows)."""
+        if isinstance(value, str):
+            return self._cap(value)
+        if value is None or isinstance(value, bool | int | float):
+            return value
+        text = json.dumps(value)
+        return value if len(text) <= self.limits.output_kb * 1024 else self._cap(text)
 
     def _cap(self, text: str) -> str:
         limit = self.limits.output_kb * 1024

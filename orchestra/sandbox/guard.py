@@ -68,10 +68,16 @@ def _check_template(template: str) -> None:
 
 
 class _CodeChecker(ast.NodeVisitor):
+    def __init__(self, tools: frozenset[str]) -> None:
+        self.tools = tools
+
     def visit_Attribute(self, node: ast.Attribute) -> None:
         problem = _refused(node.attr)
         if problem and not node.attr.startswith("__"):  # dunders: smolagents' own message
             raise InterpreterError(problem)
+        changes = isinstance(node.ctx, ast.Store | ast.Del)
+        if changes and isinstance(node.value, ast.Name) and node.value.id in self.tools:
+            raise InterpreterError(f"tools and functions cannot be changed from agent code ({node.value.id})")
         self.generic_visit(node)
 
     def visit_Constant(self, node: ast.Constant) -> None:
@@ -92,8 +98,9 @@ class _CodeChecker(ast.NodeVisitor):
         self.generic_visit(node)
 
 
-def check_code(code: str) -> None:
-    """Refuse code that names what leads out of the interpreter (see :data:`FORBIDDEN_ATTRIBUTES`).
+def check_code(code: str, tools: frozenset[str] = frozenset()) -> None:
+    """Refuse code that names what leads out of the interpreter (see :data:`FORBIDDEN_ATTRIBUTES`)
+    or changes one of ``tools``.
 
     Raises:
         InterpreterError: what was refused; a syntax error is left to the interpreter's own message.
@@ -102,7 +109,7 @@ def check_code(code: str) -> None:
         tree = ast.parse(code)
     except SyntaxError:
         return
-    _CodeChecker().visit(tree)
+    _CodeChecker(tools).visit(tree)
 
 
 def _guarded_getattr(obj: Any, name: str, *default: Any) -> Any:
@@ -164,10 +171,11 @@ class GuardedExecutor(LocalPythonExecutor):
         self.authorized_imports: tuple[str, ...] = tuple(self.authorized_imports)
 
     def send_tools(self, tools: dict[str, Any]) -> None:
+        self._tool_names = frozenset(tools)
         super().send_tools({name: bare_function(name, tool) for name, tool in tools.items()})
         assert self.static_tools is not None
         self.static_tools.update(GUARDED_BUILTINS)
 
     def __call__(self, code_action: str) -> CodeOutput:
-        check_code(code_action)
+        check_code(code_action, getattr(self, "_tool_names", frozenset()))
         return super().__call__(code_action)

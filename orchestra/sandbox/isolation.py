@@ -21,6 +21,7 @@ from typing import Literal
 
 import structlog
 
+from orchestra.sandbox import seccomp
 from orchestra.sandbox.limits import Limits
 
 log = structlog.get_logger(__name__)
@@ -39,6 +40,7 @@ PROTECTIONS = {
     "processes": "no other process is visible or signalable (PID namespace)",
     "privileges": "no capabilities, no new user namespaces",
     "user": "an unprivileged user: cannot signal or write what belongs to the host's user",
+    "no_fork": "no new processes or threads (a seccomp filter)",
 }
 """Each protection the executor can give, and what it means."""
 
@@ -158,9 +160,8 @@ def choose(mode: IsolationMode, limits: Limits) -> Isolation:
     else:
         reason = _probe(executable, limits)
         if reason is None:
-            return Isolation(
-                "bubblewrap", prefix=bubblewrap_prefix(executable, limits), on=tuple(PROTECTIONS)
-            )
+            on = tuple(name for name in PROTECTIONS if name != "no_fork" or seccomp.supported())
+            return Isolation("bubblewrap", prefix=bubblewrap_prefix(executable, limits), on=on)
     if mode == "bubblewrap":
         raise IsolationUnavailable(reason or "bubblewrap did not start")
     return _bare(reason)
@@ -168,5 +169,11 @@ def choose(mode: IsolationMode, limits: Limits) -> Isolation:
 
 def _bare(reason: str | None) -> Isolation:
     """A bare worker: started as root it becomes nobody (:mod:`~orchestra.sandbox.zygote`)."""
-    on = ("environment", "rlimits", "kill", *(("user",) if os.getuid() == 0 else ()))
+    on = (
+        "environment",
+        "rlimits",
+        "kill",
+        *(("user",) if os.getuid() == 0 else ()),
+        *(("no_fork",) if seccomp.supported() else ()),
+    )
     return Isolation("rlimits", reason=reason, on=on)

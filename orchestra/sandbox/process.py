@@ -170,7 +170,8 @@ class Zygote:
         except OSError as broken:
             self._pending.pop(request_id, None)
             ours.close()
-            raise WorkerFailure(f"the sandbox's zygote cannot be reached ({broken})") from None
+            self.dead = f"the sandbox's zygote cannot be reached ({broken})"
+            raise WorkerFailure(self.dead) from None
         finally:
             theirs.close()
         return future, ours
@@ -233,8 +234,9 @@ class WorkerProcess:
         self.zygote = zygote_for(isolation)
         try:
             self._spawned, channel = self.zygote.spawn(settings)
-        except WorkerFailure:
-            self.zygote = zygote_for(isolation)  # it had just died: its successor
+        except WorkerFailure:  # it had just died (its death not yet noticed): its successor
+            self.zygote.close()
+            self.zygote = zygote_for(isolation)
             self._spawned, channel = self.zygote.spawn(settings)
         self._channel = protocol.Channel(channel)
         self.info: dict[str, Any] | None = None

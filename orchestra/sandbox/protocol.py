@@ -22,15 +22,29 @@ class ProtocolError(Exception):
     """The other side sent something that is not a message: it is broken or hostile."""
 
 
-def plain(value: Any) -> Any:
+PLAIN_DEPTH = 64
+"""Nesting kept by :func:`plain`; deeper values (and cycles) become their repr."""
+
+
+def plain(value: Any, depth: int = 0) -> Any:
     """``value`` as JSON-safe plain data: containers kept, any other object replaced by its repr."""
     if value is None or isinstance(value, bool | int | float | str):
         return value
+    if depth >= PLAIN_DEPTH:
+        return _short_repr(value)
     if isinstance(value, dict):
-        return {str(key): plain(item) for key, item in value.items()}
+        return {str(key): plain(item, depth + 1) for key, item in value.items()}
     if isinstance(value, list | tuple | set | frozenset):
-        return [plain(item) for item in value]
-    return repr(value)
+        return [plain(item, depth + 1) for item in value]
+    return _short_repr(value)
+
+
+def _short_repr(value: Any, limit: int = 10_000) -> str:
+    try:
+        text = repr(value)
+    except Exception as failure:  # a repr that raises (or recurses) still gives a line
+        text = f"<{type(value).__name__} whose repr failed: {type(failure).__name__}>"
+    return text if len(text) <= limit else text[:limit] + "..."
 
 
 def encode(message: dict[str, Any]) -> bytes:
@@ -93,7 +107,7 @@ class Channel:
             self.sock.settimeout(left)
             try:
                 chunk = self.sock.recv(min(size - got, 1 << 20))
-            except TimeoutError:
+            except (TimeoutError, BlockingIOError):  # a timeout of 0 makes the socket non-blocking
                 if not started and got == 0:
                     return None
                 raise ProtocolError("a frame was left unfinished") from None

@@ -13,7 +13,7 @@ import sys
 from typing import Any
 
 from orchestra.sandbox.guard import GuardedExecutor
-from orchestra.sandbox.protocol import Channel, ProtocolError
+from orchestra.sandbox.protocol import Channel, ProtocolError, plain
 
 
 class ToolError(Exception):
@@ -88,9 +88,13 @@ class Worker:
             logs = str(self.executor.state.get("_print_outputs", ""))
             self.send({"op": "failed", "error": _truncate(str(failure), self.output_chars), "logs": logs})
             return
-        output = result.output
-        if len(json.dumps(output, default=repr)) > self.output_chars:
-            output = _truncate(repr(output), self.output_chars)
+        try:
+            output = plain(result.output)
+            if len(json.dumps(output)) > self.output_chars:
+                output = _truncate(repr(result.output), self.output_chars)
+        except Exception as failure:  # a result that cannot be sent is the code's error, not the worker's
+            self.send({"op": "failed", "error": f"the step's result cannot be sent: {failure!r}", "logs": ""})
+            return
         self.send(
             {
                 "op": "done",

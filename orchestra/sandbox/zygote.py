@@ -24,6 +24,7 @@ from typing import Any
 from orchestra.sandbox.guard import GuardedExecutor
 from orchestra.sandbox.limits import Limits, apply
 from orchestra.sandbox.protocol import Channel
+from orchestra.sandbox.seccomp import forbid_new_processes
 from orchestra.sandbox.worker import Worker, die_with_parent
 
 PR_SET_DUMPABLE = 4
@@ -53,7 +54,9 @@ def _become_worker(channel: socket.socket, settings: dict[str, Any], scratch: st
         if os.getuid() == 0:
             _drop_root(scratch, list(worker.executor.authorized_imports))
         applied = apply(Limits.from_dict(settings["limits"]))
-        worker.send({"op": "ready", "pid": os.getpid(), "uid": os.getuid(), "rlimits": applied})
+        no_fork = forbid_new_processes()
+        ready = {"op": "ready", "pid": os.getpid(), "uid": os.getuid(), "rlimits": applied}
+        worker.send({**ready, "no_fork": no_fork})
         worker.serve()
     except BaseException:  # a worker ends here whatever happened; the host sees its socket close
         code = 1

@@ -185,12 +185,6 @@ class TestDangerousImports:
         config = load("agents:\n  authorized_imports: [json, math, re, collections, statistics]\n")
         assert dangerous_imports(config) == []
 
-    @pytest.mark.xfail(
-        reason="schema.py DANGEROUS_IMPORTS is a deny-list that misses modules reaching the host: "
-        "posix (os itself: posix.system), pickle (pickle.loads runs any callable), asyncio "
-        "(create_subprocess_exec); references.py _check_imports accepts them in-process",
-        strict=True,
-    )
     @pytest.mark.parametrize("module", ["posix", "pickle", "asyncio"])
     def test_modules_that_reach_the_host_by_another_name_are_refused(self, module: str) -> None:
         with pytest.raises(ConfigError, match="reaches the host"):

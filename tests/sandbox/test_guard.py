@@ -123,11 +123,6 @@ class TestEscapesRefused:
             guarded("def (:")
         assert "SyntaxError" in str(caught.value) or "invalid syntax" in str(caught.value)
 
-    @pytest.mark.xfail(
-        reason="guard.py _CodeChecker.visit_Attribute refuses only forbidden names: an assignment "
-        "statement 'tool.attr = x' changes a tool's function although setattr(tool, ...) is refused",
-        strict=True,
-    )
     def test_assigning_an_attribute_of_a_tool_is_refused_like_setattr(self, guarded: GuardedExecutor) -> None:
         with pytest.raises(InterpreterError, match="cannot be changed"):
             guarded("create_memory.description = 'anything goes'")
