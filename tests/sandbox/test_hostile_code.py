@@ -35,7 +35,7 @@ from orchestra.agents.tool_calls import ToolCallLog
 from orchestra.config import config_from_text
 from orchestra.models import AgentSpec
 from orchestra.models.scripted import FunctionModel
-from orchestra.sandbox import Limits, SandboxExecutor, choose
+from orchestra.sandbox import Isolation, SandboxExecutor
 from tests.helpers import TOOLS_MODULE, code, final
 
 WALL_S = 1.0
@@ -423,14 +423,6 @@ def _resident_mb() -> float:
     return 0.0
 
 
-def _bubblewrap_or_skip() -> None:
-    if choose("auto", Limits()).mechanism == "bubblewrap":
-        return
-    if os.environ.get("ORCHESTRA_REQUIRE_BUBBLEWRAP") == "1":
-        pytest.fail("bubblewrap is required here (ORCHESTRA_REQUIRE_BUBBLEWRAP=1) but cannot start")
-    pytest.skip("bubblewrap cannot start here; the escaped corpus needs its namespaces")
-
-
 class Bench:
     """One hierarchy that runs snippet after snippet, and what every run must leave untouched."""
 
@@ -538,10 +530,10 @@ def sandboxed(tmp_path_factory: pytest.TempPathFactory, listener: Listener, requ
 
 @pytest.fixture(scope="module", params=["root", "layer"])
 def escaped(
-    tmp_path_factory: pytest.TempPathFactory, listener: Listener, request: Any
+    tmp_path_factory: pytest.TempPathFactory, listener: Listener, bubblewrap: Isolation, request: Any
 ) -> Iterator[Bench]:
-    """A sandboxed hierarchy whose workers may import anything: the interpreter has lost."""
-    _bubblewrap_or_skip()
+    """A sandboxed hierarchy whose workers may import anything: the interpreter has lost. Only
+    under bubblewrap (the ``bubblewrap`` fixture skips, or fails in CI, without it)."""
     original = hierarchy_module.build_executor
 
     def widened(config: Any, agent: str | None, name: str) -> SandboxExecutor:
