@@ -88,7 +88,7 @@ class Zygote:
         else:
             self.scratch = cwd = tempfile.mkdtemp(prefix="orchestra-sandbox-")
             env = worker_environment(self.scratch)
-        # lives as long as the zygote; what workers write to it is bounded by their file size limit
+        # lives as long as the zygote, which writes to it only if it fails (workers write to /dev/null)
         self.stderr: IO[bytes] = tempfile.TemporaryFile(prefix="orchestra-zygote-")  # noqa: SIM115
         python = [sys.executable, "-I", "-c", _ZYGOTE_MAIN, PACKAGE_ROOT, str(theirs.fileno())]
         command = [*isolation.prefix, *python]

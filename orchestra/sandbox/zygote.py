@@ -46,6 +46,10 @@ def _become_worker(channel: socket.socket, settings: dict[str, Any], scratch: st
     try:
         os.setsid()
         die_with_parent()
+        null = os.open(os.devnull, os.O_RDWR)  # the zygote's stderr is a host file: no worker may fill it
+        for fd in (0, 1, 2):
+            os.dup2(null, fd)
+        os.close(null)
         _not_dumpable()
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         os.makedirs(scratch, exist_ok=True)
