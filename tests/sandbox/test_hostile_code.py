@@ -492,7 +492,7 @@ class Bench:
         assert self.listener.reached == reached, "a connection reached the host's listener"
         for marker in self.markers:
             assert not marker.exists(), f"{marker} was written from agent code"
-        assert seconds <= WALL_S + 1.0 + (WALL_S if self.placement == "layer" else 0.0), seconds
+        assert seconds <= WALL_S + 1.0, f"the beat took {seconds:.2f} s"
         assert _resident_mb() - resident < 150, "the host's memory grew"
 
     def close(self) -> None:
