@@ -96,10 +96,12 @@ def bubblewrap_prefix(executable: str, limits: Limits) -> tuple[str, ...]:
         "65534",
         "--hostname",
         "sandbox",
-        "--ro-bind",
-        "/usr",
-        "/usr",
     ]
+    # the tmpfs mounts first: a later one would hide the binds below it (a checkout under /tmp)
+    scratch_bytes = str(limits.scratch_mb * 1024 * 1024)
+    words += ["--proc", "/proc", "--dev", "/dev"]
+    words += ["--size", scratch_bytes, "--tmpfs", "/tmp", "--size", scratch_bytes, "--tmpfs", SCRATCH]
+    words += ["--ro-bind", "/usr", "/usr"]
     for top in ("/bin", "/sbin", "/lib", "/lib32", "/lib64"):
         if os.path.islink(top):
             words += ["--symlink", os.readlink(top), top]
@@ -109,9 +111,6 @@ def bubblewrap_prefix(executable: str, limits: Limits) -> tuple[str, ...]:
         words += ["--ro-bind", path, path]
     for path in ("/etc/ld.so.cache", "/etc/localtime"):
         words += ["--ro-bind-try", path, path]
-    scratch_bytes = str(limits.scratch_mb * 1024 * 1024)
-    words += ["--proc", "/proc", "--dev", "/dev"]
-    words += ["--size", scratch_bytes, "--tmpfs", "/tmp", "--size", scratch_bytes, "--tmpfs", SCRATCH]
     words += ["--chdir", SCRATCH, "--clearenv"]
     for name, value in worker_environment(SCRATCH).items():
         words += ["--setenv", name, value]
