@@ -140,7 +140,16 @@ class SandboxExecutor(PythonExecutor):
             self._holder[:] = [self._worker]
         worker = self._worker
         if not worker.used:
-            worker.ready()
+            try:
+                worker.ready()
+            except WorkerFailure:
+                if worker.zygote.alive():
+                    raise
+                # the sandbox itself died (code killed everything in it): once more, in a new one
+                worker.kill()
+                worker = self._worker = WorkerProcess(self.isolation, self.limits, self.imports)
+                self._holder[:] = [worker]
+                worker.ready()
             worker.send({"op": "tools", "names": sorted(self._tools)})
             worker.send({"op": "variables", "values": plain(self._variables)})
             worker.used = True

@@ -92,17 +92,22 @@ class Zygote:
         self.stderr: IO[bytes] = tempfile.TemporaryFile(prefix="orchestra-zygote-")  # noqa: SIM115
         python = [sys.executable, "-I", "-c", _ZYGOTE_MAIN, PACKAGE_ROOT, str(theirs.fileno())]
         command = [*isolation.prefix, *python]
-        self.process = _spawn(
-            args=command,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=self.stderr,
-            env=env,
-            cwd=cwd,
-            start_new_session=True,
-            pass_fds=(theirs.fileno(),),
-        )
-        theirs.close()
+        try:
+            self.process = _spawn(
+                args=command,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=self.stderr,
+                env=env,
+                cwd=cwd,
+                start_new_session=True,
+                pass_fds=(theirs.fileno(),),
+            )
+        except OSError as failure:
+            ours.close()
+            raise WorkerFailure(f"the sandbox could not be started: {failure}") from None
+        finally:
+            theirs.close()
         self._write = threading.Lock()
         self._pending: dict[int, Future[dict[str, Any]]] = {}
         self.exits: OrderedDict[int, int] = OrderedDict()
@@ -122,26 +127,28 @@ class Zygote:
             if not data:
                 break
             try:
-                message = json.loads(data)
-            except ValueError:
+                self._handle(json.loads(data))
+            except (ValueError, KeyError, TypeError, AttributeError):  # not the zygote's own words
                 break
-            op = message.get("op")
-            if op in {"spawned", "refused"}:
-                future = self._pending.pop(message.get("id"), None)
-                if future is not None:
-                    future.set_result(message)
-            elif op == "exited":
-                with self._exited:
-                    self.exits[int(message["pid"])] = int(message["status"])
-                    while len(self.exits) > 1000:
-                        self.exits.popitem(last=False)
-                    self._exited.notify_all()
         self.dead = self.dead or f"the sandbox's zygote ended{self._stderr_tail()}"
         for future in list(self._pending.values()):
             if not future.done():
                 future.set_result({"op": "refused", "error": self.dead})
         with self._exited:
             self._exited.notify_all()
+
+    def _handle(self, message: dict[str, Any]) -> None:
+        op = message.get("op")
+        if op in {"spawned", "refused"}:
+            future = self._pending.pop(int(message["id"]), None)
+            if future is not None:
+                future.set_result(message)
+        elif op == "exited":
+            with self._exited:
+                self.exits[int(message["pid"])] = int(message["status"])
+                while len(self.exits) > 1000:
+                    self.exits.popitem(last=False)
+                self._exited.notify_all()
 
     def _stderr_tail(self) -> str:
         try:
