@@ -18,7 +18,7 @@ from pydantic import ValidationError
 from orchestra.config.references import check_references
 from orchestra.config.schema import Config
 from orchestra.config.translate import translate_validation_error
-from orchestra.config.yaml_source import SourceMap, join_path, parse_yaml
+from orchestra.config.yaml_source import MAX_BYTES, SourceMap, join_path, parse_yaml
 from orchestra.errors import ConfigError
 
 
@@ -30,11 +30,23 @@ def load_config(path: str | Path, overrides: list[str] | None = None) -> Config:
     """
     file = str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        with open(path, "rb") as handle:
+            raw = handle.read(MAX_BYTES + 1)
     except FileNotFoundError:
         raise ConfigError("config file not found", file=file) from None
+    except IsADirectoryError:
+        raise ConfigError("this is a directory, not a config file", file=file) from None
     except OSError as exc:
         raise ConfigError(f"cannot read config: {exc.strerror}", file=file) from None
+    if len(raw) > MAX_BYTES:
+        raise ConfigError(f"the file is over {MAX_BYTES:,} bytes; a config may hold {MAX_BYTES:,}", file=file)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as bad:
+        line = raw[: bad.start].count(b"\n") + 1
+        raise ConfigError(
+            f"not UTF-8 text: byte 0x{raw[bad.start]:02x} cannot be read", file=file, line=line
+        ) from None
     return config_from_text(text, file=file, overrides=overrides)
 
 

@@ -3,6 +3,10 @@
 Researchers edit long configs by hand; an error that says ``layers.abstract.max_steps`` without
 the line sends them hunting. PyYAML's composer keeps source marks, so we walk the node tree once
 and record the line of every key path (``graph.feeds[2]``) before turning nodes into plain data.
+
+The walk is also where a config's size is bounded: aliases are expanded here, so a
+billion-laughs file or a recursive alias stops at :data:`MAX_VALUES` values or :data:`MAX_DEPTH`
+levels with a located error, in milliseconds, before any key is checked.
 """
 
 from __future__ import annotations
@@ -13,6 +17,15 @@ from typing import Any
 import yaml
 
 from orchestra.errors import ConfigError
+
+MAX_BYTES = 1024 * 1024
+"""Largest config file read (a config is hand-written text; 1 MiB is hundreds of layers)."""
+MAX_VALUES = 100_000
+"""Most values (keys, items, scalars) a config may expand to, aliases expanded."""
+MAX_DEPTH = 64
+"""Deepest nesting a config may have."""
+
+_PLAIN_TAGS = {"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}
 
 
 def join_path(parent: str, part: str | int) -> str:
@@ -62,6 +75,10 @@ def parse_yaml(text: str, file: str) -> tuple[Any, SourceMap]:
         ConfigError: on a syntax error or a key written twice in one mapping.
     """
     source = SourceMap(file=file)
+    if len(text) > MAX_BYTES:
+        raise ConfigError(
+            f"the file holds {len(text):,} characters; a config may hold {MAX_BYTES:,}", file=file
+        )
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
@@ -69,46 +86,70 @@ def parse_yaml(text: str, file: str) -> tuple[Any, SourceMap]:
         line = mark.line + 1 if mark is not None else None
         problem = exc.problem or str(exc)
         raise ConfigError(f"invalid YAML: {problem}", file=file, line=line) from None
+    except RecursionError:
+        raise ConfigError(
+            f"nested too deeply to read (a config may nest {MAX_DEPTH} levels)", file=file
+        ) from None
     if root is None:
         return {}, source
     source.lines[""] = root.start_mark.line + 1
-    return _to_data(root, "", source, yaml.constructor.SafeConstructor()), source
+    walk = _Walk(source, yaml.constructor.SafeConstructor())
+    return walk.data(root, "", 0), source
 
 
-def _to_data(node: yaml.Node, path: str, source: SourceMap, builder: yaml.constructor.SafeConstructor) -> Any:
-    if isinstance(node, yaml.MappingNode):
+class _Walk:
+    """Nodes into plain data, counting what the aliases expand to."""
+
+    def __init__(self, source: SourceMap, builder: yaml.constructor.SafeConstructor) -> None:
+        self.source, self.builder, self.values = source, builder, 0
+
+    def _refuse(self, node: yaml.Node, path: str, message: str) -> ConfigError:
+        shown = path if len(path) <= 60 else path[:60] + "..."
+        return ConfigError(
+            message, key_path=shown or None, file=self.source.file, line=node.start_mark.line + 1
+        )
+
+    def data(self, node: yaml.Node, path: str, depth: int) -> Any:
+        self.values += 1
+        if self.values > MAX_VALUES:
+            raise self._refuse(
+                node,
+                path,
+                f"the config expands to more than {MAX_VALUES:,} values (aliases repeating aliases?)",
+            )
+        if depth > MAX_DEPTH:
+            raise self._refuse(node, path, f"nested deeper than {MAX_DEPTH} levels (a recursive alias?)")
+        if isinstance(node, yaml.MappingNode | yaml.SequenceNode) and node.tag not in _PLAIN_TAGS:
+            raise self._refuse(node, path, f"unknown YAML tag '{node.tag}'; a config holds plain values")
+        if isinstance(node, yaml.MappingNode):
+            return self._mapping(node, path, depth)
+        if isinstance(node, yaml.SequenceNode):
+            items = []
+            for index, item in enumerate(node.value):
+                child = join_path(path, index)
+                self.source.lines[child] = item.start_mark.line + 1
+                items.append(self.data(item, child, depth + 1))
+            return items
+        return self.scalar(node, path)
+
+    def _mapping(self, node: yaml.MappingNode, path: str, depth: int) -> dict[str, Any]:
         result: dict[str, Any] = {}
         for key_node, value_node in node.value:
-            key = _scalar(key_node, path, source, builder)
-            key_text = str(key)
+            key_text = str(self.scalar(key_node, path))
             child = join_path(path, key_text)
             if key_text in result:
-                first = source.lines.get(child)
-                raise ConfigError(
-                    f"key written twice (first on line {first})",
-                    key_path=child,
-                    file=source.file,
-                    line=key_node.start_mark.line + 1,
-                )
-            source.lines[child] = key_node.start_mark.line + 1
-            result[key_text] = _to_data(value_node, child, source, builder)
+                first = self.source.lines.get(child)
+                raise self._refuse(key_node, child, f"key written twice (first on line {first})")
+            self.source.lines[child] = key_node.start_mark.line + 1
+            result[key_text] = self.data(value_node, child, depth + 1)
         return result
-    if isinstance(node, yaml.SequenceNode):
-        items = []
-        for index, item in enumerate(node.value):
-            child = join_path(path, index)
-            source.lines[child] = item.start_mark.line + 1
-            items.append(_to_data(item, child, source, builder))
-        return items
-    return _scalar(node, path, source, builder)
 
-
-def _scalar(node: yaml.Node, path: str, source: SourceMap, builder: yaml.constructor.SafeConstructor) -> Any:
-    if not isinstance(node, yaml.ScalarNode):
-        raise ConfigError(
-            "a key must be a plain value",
-            key_path=path or None,
-            file=source.file,
-            line=node.start_mark.line + 1,
-        )
-    return builder.construct_object(node, deep=True)
+    def scalar(self, node: yaml.Node, path: str) -> Any:
+        if not isinstance(node, yaml.ScalarNode):
+            raise self._refuse(node, path, "a key must be a plain value")
+        try:
+            return self.builder.construct_object(node, deep=True)
+        except yaml.constructor.ConstructorError as exc:
+            raise self._refuse(
+                node, path, f"unknown YAML tag '{node.tag}'; a config holds plain values"
+            ) from exc
