@@ -54,6 +54,14 @@ class LayerGraph:
             GraphError: unknown endpoint, self-loop, or a cycle in feeds (the cycle is named);
                 its ``key_path`` names the edge (``graph.feeds[2]``).
         """
+        for kind, edges in (("feeds", list(feeds)), ("modulates", list(modulates))):
+            seen: set[tuple[str, str]] = set()
+            for index, (source, target) in enumerate(edges):
+                if (source, target) in seen:
+                    raise GraphError(
+                        f"edge {source} -> {target} is written twice", key_path=f"graph.{kind}[{index}]"
+                    )
+                seen.add((source, target))
         feeds_graph = _edges_graph(layers, list(feeds), "feeds")
         modulates_graph = _edges_graph(layers, list(modulates), "modulates")
         try:

@@ -28,6 +28,7 @@ from orchestra.agents.metacognition import MetacognitionEvent, MetacognitionPoli
 from orchestra.agents.prompts import code_agent_templates, code_system_prompt
 from orchestra.agents.tool_calls import ToolCallLog, traced
 from orchestra.config import Config
+from orchestra.config.references import ROOT_NAME as ROOT_NAME  # re-exported: the root's name
 from orchestra.errors import ConfigError, LayerFailedError, describe
 from orchestra.graph import LayerGraph
 from orchestra.models import AgentSpec, FallbackModel, ModelFactory, ProfileModelFactory, bound_by_deadline
@@ -36,7 +37,6 @@ from orchestra.tools import ToolRegistry, load_tool_sources
 
 log = structlog.get_logger(__name__)
 
-ROOT_NAME = "consciousness"
 
 
 class _PromptMixin:

@@ -89,8 +89,16 @@ def _interpolate_env(value: Any, path: str, source: SourceMap) -> Any:
         return [_interpolate_env(item, join_path(path, index), source) for index, item in enumerate(value)]
     if not isinstance(value, str) or "${" not in value:
         return value
+    leftover = _ENV_PATTERN.sub("", value)
+    if "${" in leftover:
+        bad = leftover[leftover.index("${") :][:40]
+        raise source.error(
+            path,
+            f"malformed variable '{bad}': write ${{NAME}} or ${{NAME:-default}} (NAME: letters, digits, _)",
+        )
     whole = _ENV_PATTERN.fullmatch(value)
     if whole and whole.group(2) is None and whole.group(1) not in os.environ:
+        source.unset[path] = whole.group(1)
         return None
 
     def substitute(match: re.Match[str]) -> str:

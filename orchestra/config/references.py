@@ -9,6 +9,11 @@ from orchestra.config.schema import DANGEROUS_IMPORTS, Config, ExecutorKind, res
 from orchestra.config.yaml_source import SourceMap
 from orchestra.errors import unknown_name
 
+MAX_LAYERS = 64
+"""Most layers a config may declare."""
+ROOT_NAME = "consciousness"
+"""The root agent's name (the hierarchy's ``ROOT_NAME``), which no layer may take."""
+
 
 def check_references(config: Config, source: SourceMap) -> None:
     """Raise a located ``ConfigError`` for the first name that points nowhere."""
@@ -27,6 +32,16 @@ def check_references(config: Config, source: SourceMap) -> None:
         raise source.error("root.model", unknown_name("model profile", config.root.model, profiles))
     if not config.layers:
         raise source.error("layers", "at least one layer is required")
+    if len(config.layers) > MAX_LAYERS:
+        raise source.error(
+            "layers",
+            f"{len(config.layers):,} layers; a hierarchy may have {MAX_LAYERS} (each one is an agent, "
+            "with its own model calls and worker every cycle)",
+        )
+    if ROOT_NAME in config.layers:
+        raise source.error(
+            f"layers.{ROOT_NAME}", f"'{ROOT_NAME}' is the root's own name; name the layer otherwise"
+        )
     for name, layer in config.layers.items():
         if not name.isidentifier() or keyword.iskeyword(name):
             raise source.error(

@@ -10,22 +10,36 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
     Discriminator,
     Field,
+    StrictInt,
     Tag,
     model_validator,
 )
 
 from layers import KNOWN_LAYERS, LayerDefaults, layer_defaults
+from orchestra.config.durations import parse_duration
 from orchestra.config.yaml_source import SourceMap
 from orchestra.errors import GraphError
 from orchestra.graph import LayerGraph
 from orchestra.services.settings import ServicesSettings
 
 OFFLINE_MODEL_ID = "orchestra/offline"
+
+MAX_STEPS = 1000
+"""Most steps an agent may be given: beyond it a typo, not a plan."""
+
+
+def _check_duration(text: str) -> str:
+    parse_duration(text)  # ValueError: the located "invalid duration" message
+    return text
+
+
+Duration = Annotated[str, AfterValidator(_check_duration)]
 """The litellm-free model id of the deterministic offline policy model."""
 
 
@@ -104,7 +118,7 @@ class RootConfig(StrictModel):
 
     model: str = Field("default", description="Model profile name.")
     executor: ExecutorKind | None = Field(None, description=EXECUTOR_FIELD_DESCRIPTION)
-    max_steps: int = Field(10, ge=1, description="Step limit of the root agent.")
+    max_steps: StrictInt = Field(10, ge=1, le=MAX_STEPS, description="Step limit of the root agent.")
     instructions: str | None = Field(None, description="Appended to the root's system prompt.")
     tools: list[str] = Field(default_factory=list, description="Tool names the root may call directly.")
     max_memory_steps: int | None = Field(
@@ -127,7 +141,9 @@ class LayerConfig(StrictModel):
     model: str = Field("default", description="Model profile name.")
     executor: ExecutorKind | None = Field(None, description=EXECUTOR_FIELD_DESCRIPTION)
     tools: list[str] | None = Field(None, description="Tool names; omitted means the layer's defaults.")
-    max_steps: int | None = Field(None, ge=1, description="Step limit; omitted means the layer's default.")
+    max_steps: StrictInt | None = Field(
+        None, ge=1, le=MAX_STEPS, description="Step limit; omitted means the layer's default."
+    )
     description: str | None = Field(None, description="What the root reads when choosing to call this layer.")
     instructions: str | None = Field(None, description="Appended to the layer's system prompt.")
     max_memory_steps: int | None = Field(
@@ -367,8 +383,14 @@ class AgentsConfig(StrictModel):
 class HeartbeatConfig(StrictModel):
     """The heartbeat cycle: its deadline, energy rule and schedule."""
 
-    deadline_s: float = Field(30.0, gt=0, description="Seconds DECIDE may take before the fallback decides.")
-    rest_below: int = Field(2, ge=0, description="With less energy than this, the beat rests.")
+    deadline_s: float = Field(
+        30.0,
+        gt=0,
+        le=86_400,
+        allow_inf_nan=False,
+        description="Seconds DECIDE may take before the fallback decides (at most a day).",
+    )
+    rest_below: StrictInt = Field(2, ge=0, le=1000, description="With less energy than this, the beat rests.")
     decision_reserve: float = Field(
         0.2,
         ge=0,
@@ -376,11 +398,17 @@ class HeartbeatConfig(StrictModel):
         description="With root.structured_decision: the share of the deadline kept for the structured "
         "call, so a root that runs out of time still leaves a decision; the root and layers get the rest.",
     )
-    predicting_models: int = Field(3, ge=0, description="Mental models asked for predictions in OBSERVE.")
-    resolve_predictions: int = Field(10, ge=0, description="Pending predictions resolved in ORIENT.")
-    every: str = Field("1h", description="Interval of the scheduler (--every), e.g. 1h, 30m, 45s.")
-    jitter: str = Field("5m", description="Random extra delay, 0 to this, added to each interval.")
-    cooldown_after_user: str = Field("30m", description="No beat sooner than this after a user session ends.")
+    predicting_models: StrictInt = Field(
+        3, ge=0, le=1000, description="Mental models asked for predictions in OBSERVE."
+    )
+    resolve_predictions: StrictInt = Field(
+        10, ge=0, le=100_000, description="Pending predictions resolved in ORIENT."
+    )
+    every: Duration = Field("1h", description="Interval of the scheduler (--every), e.g. 1h, 30m, 45s.")
+    jitter: Duration = Field("5m", description="Random extra delay, 0 to this, added to each interval.")
+    cooldown_after_user: Duration = Field(
+        "30m", description="No beat sooner than this after a user session ends."
+    )
     instructions: str | None = Field(None, description="Extra text for the root's heartbeat task.")
 
 

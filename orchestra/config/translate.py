@@ -56,6 +56,8 @@ def _render_error(error: Any, source: SourceMap) -> ConfigError:
         message = error["msg"]
     else:
         message = f"{error['msg'][:1].lower()}{error['msg'][1:]} (got {error.get('input')!r})"
+    if key_path in source.unset and error.get("input") is None:
+        message = f"environment variable {source.unset[key_path]} is not set (and this key needs a value)"
     return source.error(key_path, message)
 
 

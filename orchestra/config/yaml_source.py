@@ -45,6 +45,8 @@ class SourceMap:
     """Key path → 1-based line number."""
     origins: dict[str, str] = field(default_factory=dict)
     """Key path → the ``--set`` expression that wrote it (overrides have no line)."""
+    unset: dict[str, str] = field(default_factory=dict)
+    """Key path → the unset environment variable that was its whole value (it became null)."""
 
     def line_of(self, key_path: str) -> int | None:
         """The line of ``key_path``, or of its nearest ancestor that has one."""

@@ -1,0 +1,73 @@
+"""Configs that a careless hand writes: refused at load (so by ``validate``), located, one line."""
+
+from __future__ import annotations
+
+import pytest
+
+from orchestra.config import config_from_text
+from orchestra.errors import ConfigError, GraphError
+
+
+def refused(text: str) -> str:
+    with pytest.raises(ConfigError) as caught:
+        config_from_text(text, file="careless.yaml")
+    message = str(caught.value)
+    assert "\n" not in message
+    return message
+
+
+@pytest.mark.parametrize("value", [".inf", "1e308", "31536000", ".nan"])
+def test_an_absurd_deadline_is_refused(value: str) -> None:
+    message = refused(f"heartbeat:\n  deadline_s: {value}\n")
+    assert message.startswith("heartbeat.deadline_s: ")
+    assert message.endswith("(careless.yaml:2)")
+
+
+def test_a_boolean_is_not_a_step_count() -> None:
+    assert refused("root:\n  max_steps: true\n").startswith("root.max_steps: input should be a valid integer")
+
+
+@pytest.mark.parametrize(("key", "value"), [("root.max_steps", 10**30), ("heartbeat.rest_below", 1_000_000)])
+def test_absurd_counts_are_refused(key: str, value: int) -> None:
+    section, name = key.split(".")
+    assert refused(f"{section}:\n  {name}: {value}\n").startswith(f"{key}: must be <= ")
+
+
+@pytest.mark.parametrize("key", ["every", "jitter", "cooldown_after_user"])
+def test_a_duration_is_checked_at_load(key: str) -> None:
+    message = refused(f"heartbeat:\n  {key}: banana\n")
+    assert message.startswith(f"heartbeat.{key}: invalid duration 'banana'")
+    assert message.endswith("(careless.yaml:2)")
+
+
+@pytest.mark.parametrize("value", ["${1BAD}", "${OPENAI_API_KEY", "sk-${UNCLOSED"])
+def test_a_malformed_variable_is_not_a_literal_key(value: str) -> None:
+    message = refused(f"models:\n  default: {{model: openai/x, api_key: '{value}'}}\n")
+    assert message.startswith("models.default.api_key: malformed variable")
+
+
+def test_an_unset_variable_that_is_the_whole_value_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("ORCHESTRA_SURELY_UNSET", raising=False)
+    message = refused("models:\n  default: {model: '${ORCHESTRA_SURELY_UNSET}'}\n")
+    assert message.startswith("models.default.model: environment variable ORCHESTRA_SURELY_UNSET is not set")
+
+
+def test_a_layer_may_not_take_the_roots_name() -> None:
+    message = refused("layers:\n  consciousness: {description: Me too.}\n")
+    assert message.startswith("layers.consciousness: 'consciousness' is the root's own name")
+
+
+def test_a_duplicate_edge_is_refused() -> None:
+    with pytest.raises(GraphError) as caught:
+        config_from_text(
+            "graph:\n  feeds:\n    - sensorimotor -> perceptual\n    - sensorimotor -> perceptual\n",
+            file="careless.yaml",
+        )
+    assert str(caught.value).startswith("graph.feeds[1]: edge sensorimotor -> perceptual is written twice")
+    assert str(caught.value).endswith("(careless.yaml:4)")
+
+
+def test_the_number_of_layers_is_bounded() -> None:
+    layers = "".join(f"  l{n}: {{description: Layer {n}.}}\n" for n in range(65))
+    message = refused("layers:\n" + layers)
+    assert message.startswith("layers: 65 layers; a hierarchy may have 64")
