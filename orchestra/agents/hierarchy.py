@@ -105,7 +105,14 @@ class RootCodeAgent(_PromptMixin, CodeAgent):
     def _handle_max_steps_reached(self, task: str) -> Any:
         actions = [step for step in self.memory.steps if isinstance(step, ActionStep)]
         last_error = next((step.error for step in reversed(actions) if step.error is not None), None)
+        empty = sum(1 for step in actions if not str(step.model_output or "").strip())
         reason = f"root hit its step limit ({self.max_steps} steps)"
+        if actions and empty == len(actions):
+            reason += f": the model returned empty replies ({empty} of {len(actions)} steps)"
+        elif empty:
+            reason += f": no step called final_answer ({empty} of {len(actions)} replies were empty)"
+        else:
+            reason += ": no step called final_answer"
         if last_error is not None:
             reason += f"; last error: {describe(last_error)}"
         raise RootStepLimitError(reason)

@@ -55,6 +55,12 @@ class ModelProfile(StrictModel):
     model: str = Field(description="litellm model id, e.g. 'openai/gpt-5-nano', or 'orchestra/offline'.")
     temperature: float | None = Field(0.2, ge=0, le=2, description="Sampling temperature; null to omit.")
     max_tokens: int | None = Field(None, ge=1, description="Completion token cap per call; null for none.")
+    max_reply_chars: int = Field(
+        100_000,
+        ge=100,
+        le=10_000_000,
+        description="Longest reply accepted; a longer one is refused as a model failure, never replayed.",
+    )
     api_base: str | None = Field(
         None, description="OpenAI-compatible base URL, e.g. http://127.0.0.1:8000/v1."
     )

@@ -65,6 +65,22 @@ def build_single_model(
     return ProfileLiteLLMModel(profile, slots=slots)
 
 
+def bounded_reply(reply: ChatMessage, model_id: str | None, limit: int) -> ChatMessage:
+    """``reply``, unless its text is over ``limit`` characters: a huge reply would be replayed into
+    every later prompt and the beat's record, so it is refused as a failure of the model.
+
+    Raises:
+        ModelError: the reply is too long (its size and the limit are named).
+    """
+    text = reply.content if isinstance(reply.content, str) else str(reply.content or "")
+    if len(text) > limit:
+        raise ModelError(
+            f"{model_id} replied {len(text):,} characters; the profile's max_reply_chars is {limit:,}, "
+            "so the reply was refused"
+        )
+    return reply
+
+
 class ProfileLiteLLMModel(LiteLLMModel):
     """A ``LiteLLMModel`` whose retries are bounded by the profile's total time budget.
 
@@ -102,9 +118,11 @@ class ProfileLiteLLMModel(LiteLLMModel):
         if self.profile.structured_output == "json_object" and kwargs.get("response_format"):
             kwargs["response_format"] = as_json_object(kwargs["response_format"])
         if self.slots is None:
-            return super().generate(messages, **kwargs)
-        with self.slots:
-            return super().generate(messages, **kwargs)
+            reply = super().generate(messages, **kwargs)
+        else:
+            with self.slots:
+                reply = super().generate(messages, **kwargs)
+        return bounded_reply(reply, self.model_id, self.profile.max_reply_chars)
 
     def _missing_credentials(self) -> list[str]:
         """Keys litellm says are missing; checked per call so exporting a key later takes effect."""

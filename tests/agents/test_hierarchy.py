@@ -336,6 +336,27 @@ class TestRootStepLimit:
             result = hierarchy.run("Go.")
         assert not result.ok and result.answer is None
         assert result.error is not None
-        assert result.error.startswith("root hit its step limit (2 steps); last error: ")
+        assert result.error.startswith("root hit its step limit (2 steps): no step called final_answer; last error: ")
         assert "undefined_name" in result.error
         assert factory.models["consciousness"].call_count == 2
+
+
+class TestStepLimitSaysWhy:
+    """A root that never answers says whether its model was silent or never called final_answer."""
+
+    def test_empty_replies_are_named(self) -> None:
+        factory = ScriptedFactory({"consciousness": ["", "", ""], **layer_answers(FIVE)})
+        config = load(ALL_LAYERS + DAG + "root:\n  max_steps: 3\n")
+        with build_hierarchy(config, model_factory=factory) as hierarchy:
+            result = hierarchy.run("Decide.")
+        assert not result.ok
+        assert result.error is not None
+        assert "the model returned empty replies (3 of 3 steps)" in result.error
+
+    def test_code_that_never_answers_is_named(self) -> None:
+        factory = ScriptedFactory({"consciousness": [code("x = 1")] * 2, **layer_answers(FIVE)})
+        config = load(ALL_LAYERS + DAG + "root:\n  max_steps: 2\n")
+        with build_hierarchy(config, model_factory=factory) as hierarchy:
+            result = hierarchy.run("Decide.")
+        assert result.error is not None
+        assert "root hit its step limit (2 steps): no step called final_answer" in result.error
