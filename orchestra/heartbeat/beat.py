@@ -40,6 +40,35 @@ SERVICE_TIMEOUT_S = 30.0
 """Bound on any one service call the heartbeat itself makes."""
 
 
+MAX_RECORD_CHARS = 256 * 1024
+"""Largest journal record of one beat; past it, its longest texts are cut and the cut is said."""
+
+
+def bounded_record(record: dict[str, Any], limit: int = MAX_RECORD_CHARS) -> str:
+    """``record`` as JSON of at most about ``limit`` characters: its strings are cut (each says how
+    much it lost), shorter until it fits, so one runaway field cannot make a beat's row huge."""
+    text = json.dumps(record, default=str)
+    keep = 4096
+    while len(text) > limit and keep >= 64:
+        cut = _cut_strings(record, keep)
+        cut["record_cut"] = f"the record held {len(json.dumps(record, default=str)):,} characters; texts cut"
+        text = json.dumps(cut, default=str)
+        keep //= 4
+    if len(text) > limit:
+        return json.dumps({"beat": record.get("beat"), "record_cut": "the record was too large to keep"})
+    return text
+
+
+def _cut_strings(value: Any, keep: int) -> Any:
+    if isinstance(value, str):
+        return value if len(value) <= keep else f"{value[:keep]}… [{len(value) - keep:,} more chars]"
+    if isinstance(value, dict):
+        return {key: _cut_strings(item, keep) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_cut_strings(item, keep) for item in value]
+    return value
+
+
 @dataclass(kw_only=True)
 class BeatResult:
     """What one beat did; ``to_dict`` is the ``--json`` output and the journal record."""
@@ -297,7 +326,7 @@ class Heartbeat:
         with services.store.transaction() as conn:
             conn.execute(
                 "UPDATE beat_journal SET status = 'completed', finished_at = ?, record = ? WHERE beat = ?",
-                (time.time(), json.dumps(result.to_dict(), default=str), result.beat),
+                (time.time(), bounded_record(result.to_dict()), result.beat),
             )
 
     def _fallback(self, reason: str) -> Decision:
