@@ -8,6 +8,7 @@ order (:mod:`orchestra.models.fallback`), each attempt bounded by the profile's 
 
 from __future__ import annotations
 
+import os
 import threading
 from typing import Any
 
@@ -65,6 +66,29 @@ def build_single_model(
     return ProfileLiteLLMModel(profile, slots=slots)
 
 
+PROVIDER_KEY_VARIABLES = {
+    "openai": "OPENAI_API_KEY",
+    "anthropic": "ANTHROPIC_API_KEY",
+    "gemini": "GEMINI_API_KEY",
+    "mistral": "MISTRAL_API_KEY",
+    "groq": "GROQ_API_KEY",
+    "deepseek": "DEEPSEEK_API_KEY",
+    "openrouter": "OPENROUTER_API_KEY",
+    "cohere": "COHERE_API_KEY",
+}
+"""Providers whose API key litellm reads from one variable (a missing one is known without litellm)."""
+
+
+class _LazyLitellm:
+    """Stands in for the ``litellm`` module until an attribute is first used."""
+
+    def __getattr__(self, name: str) -> Any:
+        import litellm
+
+        litellm.suppress_debug_info = True  # its "Give Feedback" banner goes to stdout on every error
+        return getattr(litellm, name)
+
+
 def bounded_reply(reply: ChatMessage, model_id: str | None, limit: int) -> ChatMessage:
     """``reply``, unless its text is over ``limit`` characters: a huge reply would be replayed into
     every later prompt and the beat's record, so it is refused as a failure of the model.
@@ -91,9 +115,6 @@ class ProfileLiteLLMModel(LiteLLMModel):
     """
 
     def __init__(self, profile: ModelProfile, *, slots: threading.BoundedSemaphore | None = None) -> None:
-        import litellm
-
-        litellm.suppress_debug_info = True  # its "Give Feedback" banner goes to stdout on every error
         kwargs: dict[str, Any] = {"drop_params": True, "max_retries": 0}
         if profile.api_base:
             kwargs["flatten_messages_as_text"] = True
@@ -124,10 +145,22 @@ class ProfileLiteLLMModel(LiteLLMModel):
                 reply = super().generate(messages, **kwargs)
         return bounded_reply(reply, self.model_id, self.profile.max_reply_chars)
 
+    def create_client(self) -> Any:
+        """litellm, imported when the first request is made: the import takes seconds, and a beat
+        without a key (the offline fallback) never needs it."""
+        return _LazyLitellm()
+
     def _missing_credentials(self) -> list[str]:
-        """Keys litellm says are missing; checked per call so exporting a key later takes effect."""
+        """Keys litellm says are missing; checked per call so exporting a key later takes effect.
+
+        A known provider's own key variable is looked at first, so a missing key costs no import.
+        """
         if self.api_key:
             return []
+        provider, _, _ = (self.model_id or "").partition("/")
+        variable = PROVIDER_KEY_VARIABLES.get(provider)
+        if variable is not None and not self.api_base and not os.environ.get(variable):
+            return [variable]
         import litellm
 
         report = litellm.validate_environment(model=self.model_id, api_base=self.api_base)

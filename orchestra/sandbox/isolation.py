@@ -131,15 +131,19 @@ def worker_environment(home: str) -> dict[str, str]:
 
 @functools.lru_cache(maxsize=8)
 def _probe(executable: str, limits: Limits) -> str | None:
-    """None when bubblewrap starts this Python with the worker's options and it imports this
+    """None when bubblewrap starts this Python with the worker's options and it sees this
     orchestra, else why not."""
-    package_root = str(Path(__file__).resolve().parents[2])
-    check = "import sys; sys.path.insert(0, sys.argv[1]); import orchestra.sandbox.limits"
-    command = [*bubblewrap_prefix(executable, limits), sys.executable, "-I", "-c", check, package_root]
+    # Python starts and sees this orchestra's files (a bind that failed would hide them); importing
+    # them would cost as much as the zygote's own start, which follows
+    zygote = str(Path(__file__).resolve().parent / "zygote.py")
+    check = "import os, sys; sys.exit(0 if os.path.isfile(sys.argv[1]) else 3)"
+    command = [*bubblewrap_prefix(executable, limits), sys.executable, "-I", "-S", "-c", check, zygote]
     try:
         done = subprocess.run(command, capture_output=True, timeout=20, check=False)
     except (OSError, subprocess.TimeoutExpired) as failure:
         return f"bubblewrap did not start: {failure}"
+    if done.returncode == 3:
+        return "bubblewrap started, but this orchestra's files were not visible inside it"
     if done.returncode != 0:
         said = done.stderr.decode(errors="replace").strip().splitlines()
         return f"bubblewrap failed: {said[-1] if said else f'exit code {done.returncode}'}"
