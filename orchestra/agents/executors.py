@@ -15,7 +15,7 @@ from smolagents import MultiStepAgent
 from smolagents.local_python_executor import PythonExecutor
 
 from orchestra.config import Config
-from orchestra.config.references import dangerous_imports
+from orchestra.config.references import code_executors, dangerous_imports
 from orchestra.errors import ConfigError
 from orchestra.sandbox import (
     GuardedExecutor,
@@ -25,6 +25,7 @@ from orchestra.sandbox import (
     SandboxExecutor,
     choose,
 )
+from orchestra.sandbox.process import WorkerFailure, zygote_for
 
 log = structlog.get_logger(__name__)
 
@@ -82,6 +83,16 @@ def build_executor(config: Config, agent: str | None, name: str) -> PythonExecut
             imports, max_print_outputs_length=limits.output_kb * 1024, timeout_seconds=limits.wall_s
         )
     return SandboxExecutor(imports, limits=limits, isolation=isolation_for(config), agent=name)
+
+
+def prestart(config: Config) -> None:
+    """Start the sandbox now, when a config's agents will use it: its interpreter imports while
+    the tool sources connect, instead of when the first code step waits for it."""
+    if any(kind == "sandbox" for kind in code_executors(config).values()):
+        try:
+            zygote_for(isolation_for(config))
+        except WorkerFailure as failure:  # the first step will say it again, located there
+            log.warning("sandbox_unavailable", error=str(failure))
 
 
 def bound_code_by_deadline(agent: MultiStepAgent, deadline: float | None) -> None:

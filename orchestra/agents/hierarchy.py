@@ -23,7 +23,7 @@ from layers import layer_defaults
 from orchestra.agents.budget import RunBudget
 from orchestra.agents.context import bound_step_error, replay
 from orchestra.agents.dispatch import Dispatcher, LayerResult
-from orchestra.agents.executors import bound_code_by_deadline, build_executor, end_run
+from orchestra.agents.executors import bound_code_by_deadline, build_executor, end_run, prestart
 from orchestra.agents.metacognition import MetacognitionEvent, MetacognitionPolicy
 from orchestra.agents.prompts import code_agent_templates, code_system_prompt
 from orchestra.agents.tool_calls import ToolCallLog, traced
@@ -217,6 +217,7 @@ class Hierarchy:
             ConfigError: a layer's name collides with a tool it could be called beside.
         """
         self.config = config
+        prestart(config)
         self.graph: LayerGraph = config.layer_graph()
         self._owns_registry = registry is None
         self.registry = registry or load_tool_sources(config)

@@ -20,6 +20,7 @@ from typing import Any
 
 import structlog
 
+from orchestra.agents.executors import prestart
 from orchestra.agents.hierarchy import Hierarchy
 from orchestra.agents.tool_calls import ToolCallLog
 from orchestra.config import Config
@@ -130,6 +131,7 @@ class Heartbeat:
             model_factory: overrides the models (tests script them).
         """
         self.config = config
+        prestart(config)
         self.context = ToolContext(config)
         self.services: CognitiveServices = self.context.services()
         self.tool_log = ToolCallLog()
