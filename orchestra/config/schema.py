@@ -273,8 +273,11 @@ class ToolsConfig(StrictModel):
     """Where tools come from; layers pick them by name."""
 
     sources: list[ToolSource] = Field(
-        default_factory=lambda: list[ToolSource]([PythonToolSource(python="orchestra.tools.builtin")]),
-        description="Tool sources, searched in order; a name provided twice is an error.",
+        default_factory=lambda: list[ToolSource](
+            [PythonToolSource(python="orchestra.tools.builtin"), ServicesToolSource(services="in_process")]
+        ),
+        description="Tool sources, searched in order; a name provided twice is an error. The default "
+        "gives the built-in layers their tools: the built-in tools and the 37 services in-process.",
     )
 
 

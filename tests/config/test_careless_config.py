@@ -71,3 +71,12 @@ def test_the_number_of_layers_is_bounded() -> None:
     layers = "".join(f"  l{n}: {{description: Layer {n}.}}\n" for n in range(65))
     message = refused("layers:\n" + layers)
     assert message.startswith("layers: 65 layers; a hierarchy may have 64")
+
+
+@pytest.mark.parametrize("text", ["version: 1\n", ""])
+def test_a_config_that_names_nothing_gets_the_five_layers_with_their_tools(text: str) -> None:
+    config = config_from_text(text, file="minimal.yaml")
+    assert list(config.layers) == ["sensorimotor", "perceptual", "conceptual", "abstract", "metacognitive"]
+    sources = [source.model_dump(exclude_defaults=True) for source in config.tools.sources]
+    assert sources == [{"python": "orchestra.tools.builtin"}, {"services": "in_process"}]
+    assert "semantic_recall" in config.layer("perceptual").tools
