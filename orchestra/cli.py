@@ -36,7 +36,7 @@ def _parser() -> argparse.ArgumentParser:
             action="append",
             default=[],
             metavar="KEY=VALUE",
-            help="override a config key, e.g. --set layers.abstract.model=fast (repeatable)",
+            help="override a config key, e.g. --set layers.abstract.model=offline (repeatable)",
         )
         return command
 

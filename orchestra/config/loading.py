@@ -141,6 +141,8 @@ def apply_override(data: dict[str, Any], expression: str, source: SourceMap) -> 
     for part in parts[:-1]:
         walked = join_path(walked, part)
         if isinstance(node, dict):
+            if str(part) not in node:
+                source.origins.setdefault(walked, origin)  # what --set created, it answers for
             node = node.setdefault(str(part), {})
         elif isinstance(node, list) and isinstance(part, int) and part < len(node):
             node = node[part]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import keyword
 
 from layers import KNOWN_LAYERS
@@ -52,9 +53,11 @@ def check_references(config: Config, source: SourceMap) -> None:
         resolved = resolve_layer(name, layer)
         if not resolved.description:
             known = ", ".join(KNOWN_LAYERS)
+            close = difflib.get_close_matches(name, [*KNOWN_LAYERS, *config.layers.keys() - {name}], n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
             raise source.error(
                 f"layers.{name}.description",
-                f"required for a layer without built-in defaults (built-in layers: {known})",
+                f"required for a layer without built-in defaults (built-in layers: {known}){hint}",
             )
     _check_imports(config, source)
     policy = config.root.metacognition

@@ -80,3 +80,23 @@ def test_a_config_that_names_nothing_gets_the_five_layers_with_their_tools(text:
     sources = [source.model_dump(exclude_defaults=True) for source in config.tools.sources]
     assert sources == [{"python": "orchestra.tools.builtin"}, {"services": "in_process"}]
     assert "semantic_recall" in config.layer("perceptual").tools
+
+
+def test_a_layer_typed_in_a_set_is_blamed_on_the_set_with_a_suggestion() -> None:
+    with pytest.raises(ConfigError) as caught:
+        config_from_text("version: 1\n", file="careless.yaml", overrides=["layers.abstrct.max_steps=3"])
+    message = str(caught.value)
+    assert message.startswith("layers.abstrct.description: required for a layer without built-in defaults")
+    assert "did you mean 'abstract'?" in message
+    assert message.endswith("(--set layers.abstrct.max_steps=3)")
+
+
+@pytest.mark.parametrize("shipped", ["thoughtseed.yaml", "chain.yaml"])
+def test_the_documented_set_example_works_on_the_shipped_configs(shipped: str) -> None:
+    from pathlib import Path
+
+    from orchestra.config import load_config
+
+    path = Path(__file__).resolve().parents[2] / "configs" / shipped
+    config = load_config(path, ["layers.abstract.model=offline", "layers.abstract.max_steps=3"])
+    assert config.layers["abstract"].model == "offline"
