@@ -15,6 +15,7 @@ import traceback
 from collections.abc import Sequence
 from typing import Any
 
+from orchestra import __version__
 from orchestra.errors import OrchestraError
 
 
@@ -25,6 +26,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--log-format", choices=["console", "json"], default="console", help="log rendering")
     parser.add_argument("--log-level", default="warning", help="debug, info, warning (default), error")
     parser.add_argument("--debug", action="store_true", help="show tracebacks for errors")
+    parser.add_argument("--version", action="version", version=f"orchestra {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def with_config(name: str, help_text: str) -> argparse.ArgumentParser:
@@ -42,15 +44,19 @@ def _parser() -> argparse.ArgumentParser:
 
     with_config("validate", "check a config: schema, references, graph and tools")
     graph = with_config("graph", "print the layer graph")
-    graph.add_argument("--format", choices=["mermaid", "dot"], default="mermaid")
+    graph.add_argument(
+        "--format", choices=["mermaid", "dot"], default="mermaid", help="mermaid (default) or Graphviz dot"
+    )
     run = with_config("run", "run the root once on a task and print the answer and per-layer results")
     run.add_argument("task", help="what the root should work on")
     run.add_argument("--json", action="store_true", help="print the result as one JSON object")
+    run.add_argument("--store", help="SQLite store path (overrides services.store_path)")
     beat = with_config("heartbeat", "run one heartbeat (or keep beating with --every) and print a summary")
     beat.add_argument("--json", action="store_true", help="print each beat as one JSON object")
     beat.add_argument("--every", help="keep beating at this interval, e.g. 1h (default: one beat)")
     beat.add_argument("--jitter", help="random extra delay per interval, e.g. 5m (default from config)")
     beat.add_argument("--trace", action="store_true", help="include the full execution trace in --json")
+    beat.add_argument("--store", help="SQLite store path (overrides services.store_path)")
     commands.add_parser("schema", help="print the config's JSON Schema (for editor completion)")
     mcp = commands.add_parser("mcp", help="the cognitive-services MCP server")
     mcp_commands = mcp.add_subparsers(dest="mcp_command", required=True, metavar="MCP_COMMAND")
@@ -107,6 +113,10 @@ def _dispatch(args: argparse.Namespace) -> int:
 
     from orchestra.config import load_config
 
+    if getattr(args, "store", None):
+        args.overrides = [*args.overrides, f"services.store_path={json.dumps(args.store)}"]
+    if args.command == "heartbeat":
+        _check_beat_flags(args)
     config = load_config(args.config, args.overrides)
     graph = config.layer_graph()
     if args.command == "graph":
@@ -136,6 +146,25 @@ def _dispatch(args: argparse.Namespace) -> int:
             _print_cycle(result.to_dict())
         return 0 if result.ok else 1
     raise AssertionError(f"unhandled command {args.command}")
+
+
+def _check_beat_flags(args: argparse.Namespace) -> None:
+    """Refuse flags that would be silently ignored or absurd, before anything is built."""
+    from orchestra.config.durations import parse_duration
+
+    if args.jitter and not args.every:
+        raise ValueError("--jitter spaces beats kept by --every; add --every (e.g. --every 1h)")
+    if args.trace and not args.json:
+        raise ValueError("--trace adds the execution trace to --json output; add --json")
+    if args.every:
+        try:
+            every_s = parse_duration(args.every)
+            if args.jitter:
+                parse_duration(args.jitter)
+        except ValueError as bad:
+            raise ValueError(f"--every/--jitter: {bad}") from None
+        if every_s < 1:
+            raise ValueError(f"--every {args.every}: beats must be at least 1s apart")
 
 
 def _heartbeat(args: argparse.Namespace, config: Any) -> int:
@@ -178,8 +207,17 @@ def _heartbeat(args: argparse.Namespace, config: Any) -> int:
             cooldown_s=parse_duration(config.heartbeat.cooldown_after_user),
             stop=stop,
             on_beat=show,
+            on_wait=_say_next_beat,
         )
     return 0
+
+
+def _say_next_beat(delay_s: float) -> None:
+    import time
+
+    at = time.strftime("%H:%M:%S", time.localtime(time.time() + delay_s))
+    minutes, seconds = divmod(round(delay_s), 60)
+    print(f"orchestra: next beat at {at} (in {minutes}m {seconds:02d}s)", file=sys.stderr, flush=True)
 
 
 def _print_beat(data: dict[str, Any]) -> None:

@@ -43,10 +43,14 @@ def run_schedule(
     cooldown_s: float,
     stop: threading.Event,
     on_beat: Callable[[BeatResult], None],
+    on_wait: Callable[[float], None] | None = None,
     max_beats: int | None = None,
     seed: int | None = None,
 ) -> int:
-    """Beat until ``stop`` is set (or ``max_beats``); returns the number of beats run."""
+    """Beat until ``stop`` is set (or ``max_beats``); returns the number of beats run.
+
+    ``on_wait(seconds)`` is told each wait before it starts (the CLI says when the next beat is).
+    """
     rng = random.Random(seed)
     beats = 0
     while not stop.is_set():
@@ -60,5 +64,7 @@ def run_schedule(
             every_s, jitter_s, seconds_since_user=since_user, cooldown_s=cooldown_s, rng=rng
         )
         log.info("next_beat", in_s=round(delay, 1), at=time.time() + delay)
+        if on_wait is not None:
+            on_wait(delay)
         stop.wait(delay)
     return beats
