@@ -30,6 +30,7 @@ from orchestra.errors import (
     UnknownToolError,
 )
 from orchestra.logs import configure_logging
+from orchestra.version import __version__
 
 if not structlog.is_configured():
     # Quiet by default (warnings and errors, to stderr); an application that configures
@@ -37,8 +38,6 @@ if not structlog.is_configured():
     configure_logging(stdlib=False)
 
 _moved.install()
-
-__version__ = "0.2.0"
 
 _LAZY: dict[str, str] = {
     "Config": "orchestra.config",

@@ -15,8 +15,8 @@ import traceback
 from collections.abc import Sequence
 from typing import Any
 
-from orchestra import __version__
 from orchestra.errors import OrchestraError
+from orchestra.version import __version__
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -227,6 +227,7 @@ def _print_beat(data: dict[str, Any]) -> None:
     decision = data["decision"]
     energy = data["energy"]
     print(f"beat {data['beat']} ({data['seconds']:.2f}s), energy {energy['before']} -> {energy['after']}")
+    print(f"  store: {data['store']}")
     if data["fallback"]:
         print(f"  fallback: procedural policy, because {data['fallback_reason']}")
     print(f"  decision: {decision['reasoning'][:300]}")

@@ -16,6 +16,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "orchestra"
 MAY_IMPORT: dict[str, set[str]] = {
     "errors": set(),
     "logs": set(),
+    "version": set(),
     "_moved": set(),
     "store": {"errors"},
     "services": {"errors", "store"},
@@ -27,7 +28,7 @@ MAY_IMPORT: dict[str, set[str]] = {
     "agents": {"errors", "config", "graph", "models", "tools", "layers", "sandbox"},
     "heartbeat": {"errors", "config", "graph", "models", "tools", "agents", "services", "store"},
     "mcp_server": {"errors", "logs", "config", "services", "heartbeat"},
-    "cli": {"errors", "logs", "config", "graph", "agents", "heartbeat", "mcp_server", "tools"},
+    "cli": {"errors", "logs", "version", "config", "graph", "agents", "heartbeat", "mcp_server", "tools"},
 }
 """Room → the rooms it may import. A room is a subpackage or a top-level module of orchestra;
 the package's own ``__init__`` re-exports the public API and may import any room."""

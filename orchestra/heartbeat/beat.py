@@ -96,12 +96,15 @@ class BeatResult:
     """The structured-output call that wrote the decision, with ``root.structured_decision``."""
     metacognition: list[dict[str, Any]] = field(default_factory=list)
     """What the metacognition policy did (``root.metacognition``)."""
+    store: str | None = None
+    """The store file the beat read and wrote (so a typo in ``services.store_path`` shows)."""
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data, JSON-ready."""
         return {
             "beat": self.beat,
             "status": self.status,
+            "store": self.store,
             "decision": self.decision,
             "actions": self.actions,
             "tools_used": self.tools_used,
@@ -178,7 +181,12 @@ class Heartbeat:
         # 1. initialize
         if self._run(self.services.heartbeat.is_paused()):
             status = self._run(self.services.get_heartbeat_status())
-            return BeatResult(beat=None, status="paused", fallback_reason=status.get("pause_reason"))
+            return BeatResult(
+                beat=None,
+                status="paused",
+                fallback_reason=status.get("pause_reason"),
+                store=str(self.services.store.path),
+            )
         wall_start = time.time()
         with self.services.store.transaction() as conn:
             cursor = conn.execute(
@@ -205,6 +213,7 @@ class Heartbeat:
         result = BeatResult(
             beat=beat,
             status="completed",
+            store=str(self.services.store.path),
             decision=decision.model_dump(),
             actions=report.to_dict(),
             tools_used=sorted({record.tool for record in self.tool_log.records()}),

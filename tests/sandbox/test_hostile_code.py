@@ -47,6 +47,11 @@ ESCAPED_IMPORTS = (
 )  # fmt: skip
 
 
+DESTROYS_THE_SANDBOX = {"kill_the_parent", "kill_everything_visible"}
+"""Snippets that kill the zygote itself: the next step waits for a new sandbox's cold start."""
+SANDBOX_RESTART_S = 1.0
+
+
 @dataclass(frozen=True)
 class Snippet:
     name: str
@@ -492,7 +497,8 @@ class Bench:
         assert self.listener.reached == reached, "a connection reached the host's listener"
         for marker in self.markers:
             assert not marker.exists(), f"{marker} was written from agent code"
-        assert seconds <= WALL_S + 1.0, f"the beat took {seconds:.2f} s"
+        allowed = WALL_S + 1.0 + (SANDBOX_RESTART_S if snippet.name in DESTROYS_THE_SANDBOX else 0.0)
+        assert seconds <= allowed, f"the beat took {seconds:.2f} s"
         assert _resident_mb() - resident < 150, "the host's memory grew"
 
     def close(self) -> None:

@@ -16,8 +16,8 @@ class TestResolveStorePath:
     ) -> None:
         """An explicit argument beats ORCHESTRA_HOME."""
         monkeypatch.setenv("ORCHESTRA_HOME", str(tmp_path / "home"))
+        (tmp_path / "x").mkdir()
         assert resolve_store_path(tmp_path / "x" / "my.db") == (tmp_path / "x" / "my.db").resolve()
-        assert (tmp_path / "x").is_dir()
 
     def test_orchestra_home(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         """ORCHESTRA_HOME/orchestra.db when no path is given."""
