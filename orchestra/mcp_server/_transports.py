@@ -73,7 +73,9 @@ class BodyGuard:
     """Answer a POST whose body is not UTF-8 or nests too deeply with HTTP 400, not the SDK's 500.
 
     The SDK's ``json.loads`` raises ``UnicodeDecodeError`` and ``RecursionError`` past its
-    ``JSONDecodeError`` handler; both are the client's mistake.
+    ``JSONDecodeError`` handler; both are the client's mistake. It also drops the second
+    response the SDK tries to send when a client left mid-answer (uvicorn would log
+    "Exception in ASGI application" for it).
     """
 
     def __init__(self, app: ASGIApp) -> None:
@@ -85,7 +87,11 @@ class BodyGuard:
         receive: Callable[[], Awaitable[dict[str, Any]]],
         send: Callable[..., Awaitable[None]],
     ) -> None:
-        if scope["type"] != "http" or scope.get("method") != "POST":
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        send = _once(send)
+        if scope.get("method") != "POST":
             await self.app(scope, receive, send)
             return
         chunks: list[bytes] = []
@@ -111,6 +117,22 @@ class BodyGuard:
             return {"type": "http.request", "body": body, "more_body": False}
 
         await self.app(scope, replay, send)
+
+
+def _once(send: Callable[..., Awaitable[None]]) -> Callable[..., Awaitable[None]]:
+    """``send`` that ignores anything after the response completed (a client that already left)."""
+    completed = False
+
+    async def guarded(message: dict[str, Any]) -> None:
+        nonlocal completed
+        if completed:
+            log.debug("mcp_server.late_response_dropped", type=message.get("type"))
+            return
+        if message["type"] == "http.response.body" and not message.get("more_body", False):
+            completed = True
+        await send(message)
+
+    return guarded
 
 
 def _body_problem(body: bytes) -> str | None:
