@@ -110,11 +110,11 @@ class _CognitiveMCP(FastMCP):
         self, name: str, arguments: dict[str, Any]
     ) -> Sequence[ContentBlock] | dict[str, Any]:
         """Call a tool; a pydantic argument error becomes ``invalid arguments: content: Field required``."""
-        known = self.parameters.get(name)
-        if known is None:
+        if self._tool_manager.get_tool(name) is None:
             raise ToolError(f"Unknown tool: {name}; list the tools with tools/list")
-        unknown = sorted(set(arguments) - set(known))
-        if unknown:
+        known = self.parameters.get(name)
+        unknown = sorted(set(arguments) - set(known)) if known is not None else []
+        if known is not None and unknown:
             valid = ", ".join(known) if known else "none; it takes no arguments"
             raise ToolError(
                 f"Error executing tool {name}: unexpected argument(s) {', '.join(map(repr, unknown))}; "
@@ -129,10 +129,12 @@ class _CognitiveMCP(FastMCP):
         try:
             return await super().call_tool(name, arguments)
         except ToolError as error:
-            if isinstance(error.__cause__, ValidationError):
-                raise ToolError(
-                    f"Error executing tool {name}: invalid arguments: {_brief(error.__cause__)}"
-                ) from None
+            cause = error.__cause__
+            if isinstance(cause, ValidationError) and cause.title.endswith("Arguments"):
+                raise ToolError(f"Error executing tool {name}: invalid arguments: {_brief(cause)}") from None
+            if isinstance(cause, ValidationError):  # the result does not fit the output schema: a bug
+                log.error("mcp_server.result_invalid", tool=name, error=_brief(cause))
+                raise ToolError(f"Error executing tool {name}: internal error: result invalid") from None
             raise
 
 

@@ -105,7 +105,8 @@ class TestAnnotationsAndDescriptions:
         annotations = {name: tool.annotations for name, tool in listed.items()}
         assert all(a is not None and a.readOnlyHint is not None for a in annotations.values())
         for read in ("get_memory", "search_memories", "semantic_recall", "list_goals", "get_energy_status"):
-            assert annotations[read] is not None and annotations[read].readOnlyHint is True, read
+            hint = annotations[read]
+            assert hint is not None and hint.readOnlyHint is True, read
         revise = annotations["revise_mental_model"]
         assert revise is not None and revise.readOnlyHint is False and revise.destructiveHint is True
         create = annotations["create_memory"]
@@ -155,3 +156,24 @@ class TestOutputSchemas:
     def test_every_tool_is_listed(self, listed: dict[str, Tool]) -> None:
         """The schema work lost no tool."""
         assert list(listed) == list(TOOL_NAMES)
+
+
+class TestResultValidation:
+    def test_result_off_its_schema_is_an_internal_error_not_invalid_arguments(self, tmp_path: Path) -> None:
+        """Now that results have real schemas, a service returning the wrong shape is the server's bug."""
+        from mcp.server.fastmcp.exceptions import ToolError
+
+        async def run() -> str:
+            async with CognitiveServices.open(
+                ServicesSettings(store_path=str(tmp_path / "o.db"))
+            ) as services:
+
+                async def wrong(*args: object) -> dict[str, object]:
+                    return {"memory_id": 1}
+
+                services.memory.create = wrong  # type: ignore[method-assign,assignment]
+                with pytest.raises(ToolError) as caught:
+                    await build_server(services).call_tool("create_memory", {"content": "x"})
+                return str(caught.value)
+
+        assert asyncio.run(run()) == "Error executing tool create_memory: internal error: result invalid"
