@@ -208,29 +208,6 @@ class RecallEngine:
         Raises:
             ServiceError: empty query, bad top_k/threshold, unknown memory type.
         """
-        recalled = await self.semantic_recall_data(
-            query, top_k, threshold, project_id, session_id, memory_types, weight_by_importance
-        )
-        return str(recalled["result"])
-
-    async def semantic_recall_data(
-        self,
-        query: str,
-        top_k: int = 5,
-        threshold: float = 0.7,
-        project_id: str | None = None,
-        session_id: str | None = None,
-        memory_types: list[str] | None = None,
-        weight_by_importance: bool = True,
-    ) -> dict[str, Any]:
-        """:meth:`semantic_recall` as data, for clients that read results rather than prompts.
-
-        Returns ``{"result": the text, "method": ..., "memories": [{memory_id, memory_type,
-        score, similarity, importance, content}, ...]}``, best first.
-
-        Raises:
-            ServiceError: empty query, bad top_k/threshold, unknown memory type.
-        """
         check_text("query", query)
         check_limit("top_k", top_k, 100)
         threshold = check_unit("threshold", threshold)
@@ -248,20 +225,7 @@ class RecallEngine:
             for hit in result.hits
         ]
         ranked.sort(key=lambda pair: pair[0], reverse=True)
-        chosen = ranked[:top_k]
-        memories = [
-            {
-                "memory_id": hit.memory_id,
-                "memory_type": hit.memory_type,
-                "score": round(final, 4),
-                "similarity": round(hit.score, 4),
-                "importance": hit.importance,
-                "content": hit.content,
-            }
-            for final, hit in chosen
-        ]
-        text = format_recall(query, result, chosen, weight_by_importance)
-        return {"result": text, "method": result.method, "memories": memories}
+        return format_recall(query, result, ranked[:top_k], weight_by_importance)
 
     def search(self, query: str, *, limit: int, threshold: float, filters: Filters) -> RecallResult:
         """Rank memories for ``query``; best first, scores at or above ``threshold``.
