@@ -157,29 +157,9 @@ class SearchHit(TypedDict):
     created_at: str
 
 
-class RecalledMemory(TypedDict):
-    """One memory in ``semantic_recall``'s structured result."""
-
-    memory_id: str
-    memory_type: str
-    score: float
-    similarity: float
-    importance: float
-    content: str
-
-
-class Recall(TypedDict):
-    """``semantic_recall``'s structured result: the prompt text and the memories in it."""
-
-    result: str
-    method: str
-    memories: list[RecalledMemory]
-
-
 RESULTS: dict[str, Any] = {
     "create_memory": CreatedMemory,
     "get_memory": Memory | None,
     "search_memories": list[SearchHit],
-    "semantic_recall": Recall,
 }
 """Return types richer than the service's ``dict[str, Any]``, by tool."""

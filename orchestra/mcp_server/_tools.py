@@ -201,18 +201,11 @@ def _as_tool(name: str, method: Callable[..., Awaitable[Any]]) -> Callable[..., 
             if field
             else parameter
         )
-    target = method
-    if name == "semantic_recall":
-        services = getattr(method, "__self__", None)
-        target = services.recall.semantic_recall_data if services is not None else method
 
     async def call(**arguments: Any) -> CallToolResult:
         try:
-            value = await target(**arguments)
-            if name == "semantic_recall" and isinstance(value, dict):
-                text = str(value["result"])  # the prompt text, as before; the data is structured
-            else:
-                text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+            value = await method(**arguments)
+            text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
         except ServiceError:
             raise  # already a message for the caller; FastMCP prefixes the tool name
         except Exception as error:

@@ -44,13 +44,13 @@ class TestRegistration:
         assert by_name["create_memory"].inputSchema["required"] == ["content"]
 
     def test_output_schemas_follow_fastmcp_wrapping(self, services: CognitiveServices) -> None:
-        """Object tools describe an object; list and optional results sit under ``result``."""
+        """Object tools describe an object; list, text and optional results sit under ``result``."""
         schemas = {tool.name: tool.outputSchema for tool in asyncio.run(build_server(services).list_tools())}
         assert schemas["create_memory"] is not None and schemas["create_memory"]["type"] == "object"
         assert "memory_id" in schemas["create_memory"]["properties"]
         for name in ("search_memories", "get_memory", "semantic_recall", "get_active_basins"):
             schema = schemas[name]
-            assert schema is not None and schema["required"][0] == "result", name
+            assert schema is not None and schema["required"] == ["result"], name
 
 
 class TestErrors:
