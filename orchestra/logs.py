@@ -51,6 +51,28 @@ def configure_logging(fmt: LogFormat = "console", level: str = "warning", *, std
     )
     if not stdlib:
         return
-    logging.basicConfig(level=max(numeric, logging.WARNING), stream=sys.stderr, force=True)
+    # Records of the stdlib loggers (mcp, uvicorn, httpx, litellm) render like structlog's own
+    # lines, so under "json" every stderr line is one JSON object.
+    handler = logging.StreamHandler(_CurrentStderr())
+    handler.setFormatter(
+        structlog.stdlib.ProcessorFormatter(
+            foreign_pre_chain=[
+                structlog.stdlib.add_log_level,
+                structlog.stdlib.add_logger_name,
+                structlog.processors.TimeStamper(fmt="iso", utc=True),
+            ],
+            processors=[
+                structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                structlog.processors.format_exc_info if fmt == "json" else _keep,
+                renderer,
+            ],
+        )
+    )
+    logging.basicConfig(level=max(numeric, logging.WARNING), handlers=[handler], force=True)
     for noisy in ("LiteLLM", "litellm", "httpx", "mcp"):
         logging.getLogger(noisy).setLevel(max(numeric, logging.WARNING))
+
+
+def _keep(logger: object, name: str, event: structlog.typing.EventDict) -> structlog.typing.EventDict:
+    """No-op processor: the console renderer formats exceptions itself."""
+    return event

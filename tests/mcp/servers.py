@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,6 +18,8 @@ from benchmarks.common.ports import free_port, wait_for_port
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVER = [sys.executable, "-m", "orchestra.mcp_server"]
+CLI_SERVE = [sys.executable, "-m", "orchestra.cli", "--log-format", "json", "mcp", "serve"]
+"""``orchestra --log-format json mcp serve``: the CLI's face of the same server."""
 
 
 def server_env(home: Path) -> dict[str, str]:
@@ -46,23 +49,25 @@ def stdio_params(store: Path, home: Path, extra: Sequence[str] = ()) -> StdioSer
 
 @contextmanager
 def http_server(
-    store: Path, home: Path, log: Path, extra: Sequence[str] = ()
+    store: Path, home: Path, log: Path, extra: Sequence[str] = (), command: Sequence[str] = SERVER
 ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """Run the HTTP server until ``/mcp`` accepts connections (at most 20 s); stop it afterwards.
 
-    Yields the endpoint URL and the process; stdout and stderr go to ``log`` and ``log.out``.
+    Ready means the port accepts connections and the server logged ``mcp_server.listening``
+    (its signal handlers are installed before that). Yields the endpoint URL and the process;
+    stdout and stderr go to ``log`` and ``log.out``.
     """
     port = free_port()
     with open(log, "wb") as stderr, open(log.with_suffix(".out"), "wb") as stdout:
         process = subprocess.Popen(
-            [*SERVER, "--transport", "http", "--port", str(port), "--store", str(store), *extra],
+            [*command, "--transport", "http", "--port", str(port), "--store", str(store), *extra],
             cwd=ROOT,
             env=server_env(home),
             stdout=stdout,
             stderr=stderr,
         )
     try:
-        if not wait_for_port(port, 20, process):
+        if not (wait_for_port(port, 20, process) and wait_for_text(log, "mcp_server.listening", 10)):
             state = (
                 f"exited with {process.returncode}"
                 if process.poll() is not None
@@ -74,6 +79,16 @@ def http_server(
         if process.poll() is None:
             process.kill()
         process.wait(timeout=10)
+
+
+def wait_for_text(path: Path, text: str, timeout_s: float) -> bool:
+    """Wait until ``path`` contains ``text`` (the server's readiness line); False after ``timeout_s``."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if path.exists() and text in path.read_text(errors="replace"):
+            return True
+        time.sleep(0.05)
+    return False
 
 
 @contextmanager

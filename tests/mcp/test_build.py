@@ -27,11 +27,13 @@ class TestRegistration:
     """Every tool's schema and description come from its CognitiveServices method."""
 
     def test_descriptions_and_argument_docs(self, services: CognitiveServices) -> None:
-        """The description is the whole docstring; each argument carries its line from ``Args``."""
+        """The description is the docstring without ``Args``; each argument carries its line from ``Args``."""
         listed = asyncio.run(build_server(services).list_tools())
         assert [tool.name for tool in listed] == list(TOOL_NAMES)
         by_name = {tool.name: tool for tool in listed}
-        assert by_name["semantic_recall"].description == inspect.getdoc(CognitiveServices.semantic_recall)
+        docstring = inspect.getdoc(CognitiveServices.semantic_recall) or ""
+        assert by_name["semantic_recall"].description == docstring.split("\n\nArgs:")[0]
+        assert not any("Args:" in (tool.description or "") for tool in listed)
         properties = by_name["semantic_recall"].inputSchema["properties"]
         assert properties["top_k"]["description"] == "maximum memories, 1 to 100."
         assert properties["memory_types"]["description"].startswith('subset of "episodic"')
@@ -45,7 +47,7 @@ class TestRegistration:
         """Object tools describe an object; list, text and optional results sit under ``result``."""
         schemas = {tool.name: tool.outputSchema for tool in asyncio.run(build_server(services).list_tools())}
         assert schemas["create_memory"] is not None and schemas["create_memory"]["type"] == "object"
-        assert "properties" not in schemas["create_memory"]
+        assert "memory_id" in schemas["create_memory"]["properties"]
         for name in ("search_memories", "get_memory", "semantic_recall", "get_active_basins"):
             schema = schemas[name]
             assert schema is not None and schema["required"] == ["result"], name

@@ -42,7 +42,7 @@ class TestImport:
 
     @pytest.mark.parametrize("name", TOOL_NAMES)
     def test_inputs_match_the_method(self, tools: Tools, name: str) -> None:
-        """Each input is a method parameter, documented from the docstring, defaulted like the method."""
+        """Each input is a method parameter, documented from the docstring (not repeated in the description)."""
         signature = inspect.signature(getattr(CognitiveServices, name))
         inputs = tools[name].inputs
         assert list(inputs) == parameter_names(name)
@@ -53,7 +53,8 @@ class TestImport:
                 assert "default" not in spec, parameter
             else:
                 assert spec["default"] == default, parameter
-        assert tools[name].description.startswith(inspect.getdoc(getattr(CognitiveServices, name)) or "")
+        prose = (inspect.getdoc(getattr(CognitiveServices, name)) or "").split("\n\nArgs:")[0]
+        assert tools[name].description.startswith(prose) and "Args:" not in tools[name].description
 
 
 class TestCalls:
