@@ -181,9 +181,15 @@ class McpServerConfig(StrictModel):
         None,
         description="Command and arguments of a stdio server; a first word 'python' means this interpreter.",
     )
-    env: dict[str, str] = Field(default_factory=dict, description="Extra environment for a stdio server.")
+    env: dict[str, str] = Field(
+        default_factory=dict,
+        description="Environment a stdio server gets besides PATH, HOME and locale (nothing else is passed).",
+    )
+    cwd: str | None = Field(None, description="Working directory of a stdio server; default: orchestra's.")
     url: str | None = Field(None, description="Streamable-HTTP endpoint, e.g. http://127.0.0.1:8765/mcp.")
-    tools: list[str] | None = Field(None, description="Import only these tools; omitted means all.")
+    tools: list[str] | None = Field(
+        None, description="Import only these tools (the server's names or their aliases); omitted means all."
+    )
     connect_timeout_s: float = Field(15.0, gt=0, description="Seconds to wait for the server at start.")
     call_timeout_s: float = Field(10.0, gt=0, description="Seconds one tool call may take.")
     fallback: Literal["in_process", "degraded"] = Field(

@@ -17,23 +17,31 @@ from __future__ import annotations
 
 import asyncio
 import json
-import subprocess
-import sys
+import keyword
+import re
 import threading
 import time
 from concurrent.futures import TimeoutError as FutureTimeout
+from contextlib import AsyncExitStack
 from datetime import timedelta
 from typing import Any
 
 import jsonschema
 import structlog
-from mcp import types
+from mcp import ClientSession, types
 from mcpadapt.core import MCPAdapt
 from mcpadapt.smolagents_adapter import SmolAgentsAdapter
 from smolagents import Tool
 
 from orchestra.config import McpServerConfig
 from orchestra.errors import ToolError, describe
+from orchestra.tools.mcp_process import (
+    McpConfigError,
+    StderrTap,
+    check_command,
+    server_command,
+    server_environment,
+)
 from orchestra.tools.service_tools import FunctionTool
 
 log = structlog.get_logger(__name__)
@@ -46,9 +54,8 @@ class ToolCallFailed(ToolError):
 def _stdio_parameters(config: McpServerConfig, env: dict[str, str]) -> Any:
     from mcp import StdioServerParameters
 
-    assert config.command is not None
-    command = [sys.executable if config.command[0] == "python" else config.command[0], *config.command[1:]]
-    return StdioServerParameters(command=command[0], args=command[1:], env={**env, **config.env})
+    command = server_command(config)
+    return StdioServerParameters(command=command[0], args=command[1:], env=env, cwd=config.cwd)
 
 
 class McpConnection:
@@ -56,11 +63,14 @@ class McpConnection:
 
     def __init__(self, config: McpServerConfig, env: dict[str, str] | None = None) -> None:
         self.config = config
-        self.env = env or {}
+        self.env = server_environment(config, env or {})
+        """The whole environment a stdio server gets (see :func:`server_environment`)."""
         self._adapt: Any = None
         self._sessions: dict[str, Any] = {}
         self._validators: dict[str, Any] = {}
         self._lock = threading.Lock()
+        self.remote_names: dict[str, str] = {}
+        """Alias (what agents call) → the server's own name, for every imported tool."""
         self.down_since: float | None = None
         """``time.monotonic()`` of the last transport failure; None while healthy."""
         self.last_error: str | None = None
@@ -75,64 +85,53 @@ class McpConnection:
         """Start or reach the server and import its tools (smolagents ``Tool`` objects).
 
         Raises:
+            McpConfigError: the command cannot run, or ``tools:`` names tools the server lacks.
             ToolError: the server could not be reached; the message carries the server's own error.
         """
         params: Any
+        tap: StderrTap | None = None
         if self.config.command is not None:
+            check_command(self.config)
             params = _stdio_parameters(self.config, self.env)
+            tap = StderrTap(self.label)
         else:
             params = {"url": self.config.url, "transport": "streamable-http"}
-        adapt = _ObservedAdapt(
-            params,
-            SmolAgentsAdapter(structured_output=True),
-            connect_timeout=int(max(1, self.config.connect_timeout_s)),
-            client_session_timeout_seconds=float(self.config.call_timeout_s),
-        )
+        adapt = _ObservedAdapt(params, tap, self.config.connect_timeout_s)
         try:
             adapt.start()
-            tools = adapt.tools()
         except Exception as error:
-            adapt.shutdown()
-            raise ToolError(f"MCP server '{self.label}' did not start: {self._diagnose(error)}") from None
-        wanted = set(self.config.tools) if self.config.tools is not None else None
-        if wanted is not None:
-            missing = wanted - {tool.name for tool in tools}
+            # Stopping a stuck server takes the SDK's grace period (2 s); the error need not wait for it.
+            threading.Thread(target=adapt.shutdown, name=f"mcp-stop-{self.label}", daemon=True).start()
+            raise ToolError(f"MCP server '{self.label}' did not start: {_diagnose(error, tap)}") from None
+        adapter = SmolAgentsAdapter(structured_output=True)
+        listed: list[types.Tool] = adapt.mcp_tools[0]
+        tools = {tool.name: adapter.adapt(_never_called, tool) for tool in listed}
+        for name, tool in tools.items():
+            tool.name = alias_of(name)
+        aliases = {name: tool.name for name, tool in tools.items()}
+        if self.config.tools is not None:
+            by_either = {alias: name for name, alias in aliases.items()}
+            by_either.update({name: name for name in aliases})
+            missing = [name for name in self.config.tools if name not in by_either]
             if missing:
                 adapt.shutdown()
-                raise ToolError(f"MCP server '{self.label}' has no tools named {', '.join(sorted(missing))}")
-            tools = [tool for tool in tools if tool.name in wanted]
-        validators = _output_validators(adapt.mcp_tools[0])
+                raise McpConfigError(
+                    f"MCP server '{self.label}' has no tools named {', '.join(missing)}; "
+                    f"it has: {', '.join(sorted(tools)) or 'none'}"
+                )
+            wanted = {by_either[name] for name in self.config.tools}
+            tools = {name: tool for name, tool in tools.items() if name in wanted}
+        validators = _output_validators(listed)
         with self._lock:
             old, self._adapt = self._adapt, adapt
-            self._sessions = {tool.name: adapt.sessions[0] for tool in tools}
+            self._sessions = {name: adapt.sessions[0] for name in tools}
+            self._sessions.update({tool.name: adapt.sessions[0] for tool in tools.values()})
+            self.remote_names = {tool.name: name for name, tool in tools.items()}
             self._validators = validators
             self.down_since = None
         if old is not None:
             old.shutdown()
-        return tools
-
-    def _diagnose(self, error: BaseException) -> str:
-        """The server's own words: for a stdio server, run it once more and read its stderr."""
-        reason = describe(error)
-        if self.config.command is None:
-            return reason
-        params = _stdio_parameters(self.config, self.env)
-        try:
-            probe = subprocess.run(
-                [params.command, *params.args],
-                stdin=subprocess.DEVNULL,
-                capture_output=True,
-                text=True,
-                timeout=min(5.0, self.config.connect_timeout_s),
-                env={**_base_environment(), **(params.env or {})},
-            )
-        except FileNotFoundError:
-            return f"command not found: {params.command}"
-        except subprocess.TimeoutExpired:
-            return f"{reason} (the command runs but did not complete the MCP handshake)"
-        tail = [line for line in probe.stderr.strip().splitlines() if line.strip()][-3:]
-        said = " | ".join(tail) if tail else f"exited with status {probe.returncode} and printed nothing"
-        return f"{reason}; the server said: {said}"
+        return list(tools.values())
 
     def healthy(self) -> bool:
         """True while no transport failure is younger than the cool-down."""
@@ -156,7 +155,7 @@ class McpConnection:
             log.warning("mcp_server_down", server=self.label, error=reason, cooldown_s=self.config.cooldown_s)
 
     def call(self, name: str, arguments: dict[str, Any]) -> Any:
-        """Call a tool on the server, bounded by ``call_timeout_s``.
+        """Call a tool on the server by the server's own name, bounded by ``call_timeout_s``.
 
         Raises:
             ToolCallFailed: the server ran the tool and returned an error result.
@@ -165,8 +164,10 @@ class McpConnection:
         with self._lock:
             adapt, session = self._adapt, self._sessions.get(name)
             validator = self._validators.get(name)
-        if adapt is None or session is None:
+        if adapt is None:
             raise ToolError(f"MCP server '{self.label}' is not connected")
+        if session is None:
+            raise ToolCallFailed(f"MCP server '{self.label}' has no tool named {name}")
         # ClientSession.call_tool re-checks the output schema with jsonschema.validate on every call
         # (about half a millisecond); the same check runs here against a validator compiled once.
         request = types.ClientRequest(
@@ -193,7 +194,7 @@ class McpConnection:
             problem = next(iter(validator.iter_errors(result.structuredContent)), None)
             if problem is not None:
                 raise ToolCallFailed(f"{name} returned output that breaks its schema: {problem.message}")
-        return _unpack(name, result)
+        return _unpack(name, result, declares_output=validator is not None)
 
     def close(self) -> None:
         """Disconnect (and stop a stdio server)."""
@@ -201,6 +202,22 @@ class McpConnection:
             adapt, self._adapt = self._adapt, None
         if adapt is not None:
             adapt.shutdown()
+
+
+def _never_called(arguments: dict[str, Any] | None) -> Any:
+    """The adapter's call hook: calls go through :meth:`McpConnection.call`, never through it."""
+    raise RuntimeError("bridged tools are called through McpConnection.call")
+
+
+def _diagnose(error: BaseException, tap: StderrTap | None) -> str:
+    """The failure with the server's own words: the stderr of this very attempt (no second start)."""
+    reason = describe(error)
+    if isinstance(error, TimeoutError):
+        reason = f"{reason} (the server did not complete the MCP handshake)"
+    if tap is None:
+        return reason
+    said = tap.said(wait_s=0.1 if isinstance(error, TimeoutError) else 1.0)
+    return f"{reason}; the server said: {said}" if said else f"{reason}; the server printed nothing on stderr"
 
 
 def _output_validators(tools: list[types.Tool]) -> dict[str, Any]:
@@ -213,7 +230,8 @@ def _output_validators(tools: list[types.Tool]) -> dict[str, Any]:
     return validators
 
 
-def _unpack(name: str, result: Any) -> Any:
+def _unpack(name: str, result: Any, *, declares_output: bool) -> Any:
+    """The value an agent gets: structured content, else the text; JSON-decoded only for declared output."""
     text = "\n".join(getattr(item, "text", "") for item in result.content or [])
     if result.isError:
         raise ToolCallFailed(text.strip() or f"{name} returned an error")
@@ -223,40 +241,75 @@ def _unpack(name: str, result: Any) -> Any:
         if set(structured) == {"result"}:
             return structured["result"]
         return structured
+    if not declares_output:
+        return text
     try:
         return json.loads(text)
     except (json.JSONDecodeError, ValueError):
         return text
 
 
-def _base_environment() -> dict[str, str]:
-    from mcp.client.stdio import get_default_environment
-
-    return get_default_environment()
-
-
 class _ObservedAdapt(MCPAdapt):
-    """MCPAdapt that fails as soon as its connection task dies, keeping the reason.
+    """MCPAdapt with orchestra's connection: stderr to a tap, the handshake bounded by connect_timeout_s.
 
-    MCPAdapt's own ``start`` waits the whole connect timeout even when the server died at once.
+    MCPAdapt's own ``start`` waits the whole connect timeout even when the server died at once,
+    and bounds ``initialize`` by the call timeout.
     """
 
     failure: BaseException | None = None
 
+    def __init__(self, params: Any, tap: StderrTap | None, connect_timeout_s: float) -> None:
+        super().__init__(params, SmolAgentsAdapter(structured_output=True), connect_timeout=30)
+        self.tap = tap
+        self.params: Any = params
+        self.connect_timeout_s = connect_timeout_s
+
+    def _client(self) -> Any:
+        from mcp.client.stdio import stdio_client
+        from mcp.client.streamable_http import streamablehttp_client
+
+        params = self.params
+        if self.tap is not None:
+            assert self.tap.writer is not None
+            return stdio_client(params, errlog=self.tap.writer)  # type: ignore[arg-type]  # a text file
+        return streamablehttp_client(params["url"])
+
     def _run_loop(self) -> None:
+        asyncio.set_event_loop(self.loop)
+
+        async def setup() -> None:
+            async with AsyncExitStack() as stack:
+                try:
+                    read, write, *_ = await stack.enter_async_context(self._client())
+                finally:
+                    if self.tap is not None:
+                        self.tap.started()
+                session = await stack.enter_async_context(
+                    ClientSession(read, write, timedelta(seconds=self.connect_timeout_s))
+                )
+                await session.initialize()
+                listed = (await session.list_tools()).tools
+                self.sessions, self.mcp_tools = [session], [listed]
+                self.ready.set()
+                await asyncio.Event().wait()
+
+        task = self.loop.create_task(setup())
+        self.task = task  # type: ignore[assignment]  # mcpadapt annotates it as None
         try:
-            super()._run_loop()
+            self.loop.run_until_complete(task)
+        except asyncio.CancelledError:
+            pass
         except BaseException as error:
             self.failure = error
 
     def start(self) -> None:
         self.thread.start()
-        deadline = time.monotonic() + self.connect_timeout
+        deadline = time.monotonic() + self.connect_timeout_s
         while not self.ready.wait(timeout=0.05):
             if not self.thread.is_alive():
                 raise self.failure or ConnectionError("the connection ended before the session was ready")
             if time.monotonic() > deadline:
-                raise TimeoutError(f"no MCP handshake within {self.connect_timeout}s")
+                raise TimeoutError(f"no MCP handshake within connect_timeout_s={self.connect_timeout_s:g}s")
 
     def shutdown(self) -> None:
         """Close without hanging on a dead loop; never raises into a cycle."""
@@ -274,10 +327,13 @@ class _ObservedAdapt(MCPAdapt):
 class BridgedTool(FunctionTool):
     """What a layer sees: the MCP tool's schema, with the breaker and fallback around its calls."""
 
-    def __init__(self, remote: Tool, connection: McpConnection, fallback: Tool | None) -> None:
+    def __init__(
+        self, remote: Tool, connection: McpConnection, fallback: Tool | None, remote_name: str | None = None
+    ) -> None:
         self.connection = connection
         self.fallback = fallback
-        self.remote_name = remote.name
+        self.remote_name = remote_name or connection.remote_names.get(remote.name, remote.name)
+        """The server's own name for the tool (``get-sum``), which may differ from the alias (``get_sum``)."""
         super().__init__(
             name=remote.name,
             description=remote.description,
@@ -296,7 +352,7 @@ class BridgedTool(FunctionTool):
                 connection.mark_down(str(error))
         if connection.healthy():
             try:
-                return connection.call(self.remote_name, kwargs)
+                return connection.call(connection.remote_names.get(self.name, self.remote_name), kwargs)
             except ToolCallFailed:
                 raise
             except ToolError as error:
@@ -315,3 +371,33 @@ class BridgedTool(FunctionTool):
             "error": reason,
             "message": "the MCP server is unavailable and this tool has no local fallback; nothing was done",
         }
+
+
+def stand_in(name: str, connection: McpConnection) -> BridgedTool:
+    """A degraded stand-in for a tool of a server that was down at startup: the layer still gets it.
+
+    Calls return a degraded result until the cool-down passes and the server answers; then they
+    reach the server under its own name.
+    """
+    alias = alias_of(name)
+    placeholder = FunctionTool(
+        name=alias,
+        description=f"'{name}' from MCP server '{connection.label}', which was down at startup; "
+        "until it is back, calls return a result marked degraded.",
+        inputs={},
+        output_type="object",
+        call=_never_called,
+    )
+    return BridgedTool(placeholder, connection, None, remote_name=name)
+
+
+def alias_of(name: str) -> str:
+    """The Python identifier agents call a server's tool by, since they call tools as functions.
+
+    Every character that cannot be in an identifier becomes ``_`` (``get-sum`` → ``get_sum``,
+    ``search.nodes`` → ``search_nodes``); a leading digit gets a ``_`` before it, a keyword one after.
+    """
+    alias = re.sub(r"\W", "_", name) or "_"
+    if alias[0].isdigit():
+        alias = f"_{alias}"
+    return f"{alias}_" if keyword.iskeyword(alias) else alias

@@ -1,0 +1,80 @@
+"""A foreign MCP server with the habits of real ones, for the issue-12 bridge tests.
+
+Tool names that are not Python identifiers, plain-text results, a tool that reports its own
+environment; flags to start slowly, to fail at start, and to count its starts.
+
+Run: ``python -m tests.fixture_mcp_odd [--delay S] [--fail] [--starts FILE]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+
+from mcp.server.fastmcp import FastMCP
+
+server = FastMCP("odd", log_level="WARNING")
+
+
+@server.tool(name="get-sum")
+def get_sum(a: int, b: int) -> int:
+    """Add two integers (a hyphenated name, with an output schema).
+
+    Args:
+        a: first addend.
+        b: second addend.
+    """
+    return a + b
+
+
+@server.tool(name="search.nodes", structured_output=False)
+def search_nodes(query: str) -> str:
+    """Find nodes (a dotted name, plain text out).
+
+    Args:
+        query: what to look for.
+    """
+    return f"found: {query}"
+
+
+@server.tool(name="echo", structured_output=False)
+def echo(text: str) -> str:
+    """Return the text as it is, with no output schema.
+
+    Args:
+        text: the text.
+    """
+    return text
+
+
+@server.tool(name="environment", structured_output=False)
+def environment() -> str:
+    """This server's environment as JSON text (what a careless reference server does)."""
+    return json.dumps(dict(os.environ))
+
+
+def main() -> None:
+    """Start, after the flags' delays and failures."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--delay", type=float, default=0.0)
+    parser.add_argument("--fail", action="store_true")
+    parser.add_argument("--starts")
+    parser.add_argument("--fail-while", help="fail at start while this file exists")
+    args = parser.parse_args()
+    if args.starts:
+        with open(args.starts, "a", encoding="utf-8") as handle:
+            handle.write(f"{os.getpid()}\n")
+    sys.stderr.write("odd server: starting\n")
+    sys.stderr.flush()
+    if args.fail or (args.fail_while and os.path.exists(args.fail_while)):
+        sys.stderr.write("odd server: cannot open /nowhere/db: permission denied\n")
+        raise SystemExit(4)
+    time.sleep(args.delay)
+    server.run(transport="stdio")
+
+
+if __name__ == "__main__":
+    main()
