@@ -9,6 +9,7 @@ Run: ``python -m tests.fixture_mcp_odd [--delay S] [--fail] [--starts FILE]``.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
 import sys
@@ -56,6 +57,27 @@ def environment() -> str:
     return json.dumps(dict(os.environ))
 
 
+STATE = {"count": 0}
+
+
+@server.tool(name="count")
+def count() -> int:
+    """Add one to an in-memory counter and return it (state a restart would lose)."""
+    STATE["count"] += 1
+    return STATE["count"]
+
+
+@server.tool(name="sleep", structured_output=False)
+async def sleep(seconds: float) -> str:
+    """Sleep, then answer (a slow call; the server keeps serving others meanwhile).
+
+    Args:
+        seconds: how long.
+    """
+    await asyncio.sleep(seconds)
+    return "awake"
+
+
 def main() -> None:
     """Start, after the flags' delays and failures."""
     parser = argparse.ArgumentParser()
@@ -63,6 +85,7 @@ def main() -> None:
     parser.add_argument("--fail", action="store_true")
     parser.add_argument("--starts")
     parser.add_argument("--fail-while", help="fail at start while this file exists")
+    parser.add_argument("--http", type=int, help="serve streamable HTTP on this port instead of stdio")
     args = parser.parse_args()
     if args.starts:
         with open(args.starts, "a", encoding="utf-8") as handle:
@@ -73,7 +96,12 @@ def main() -> None:
         sys.stderr.write("odd server: cannot open /nowhere/db: permission denied\n")
         raise SystemExit(4)
     time.sleep(args.delay)
-    server.run(transport="stdio")
+    if args.http:
+        server.settings.port = args.http
+        server.settings.log_level = "WARNING"
+        server.run(transport="streamable-http")
+    else:
+        server.run(transport="stdio")
 
 
 if __name__ == "__main__":

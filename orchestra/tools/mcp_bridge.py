@@ -26,15 +26,18 @@ from contextlib import AsyncExitStack
 from datetime import timedelta
 from typing import Any
 
+import httpx
 import jsonschema
 import structlog
 from mcp import ClientSession, types
+from mcp.shared.exceptions import McpError
 from mcpadapt.core import MCPAdapt
 from mcpadapt.smolagents_adapter import SmolAgentsAdapter
 from smolagents import Tool
 
 from orchestra.config import McpServerConfig
 from orchestra.errors import ToolError, describe
+from orchestra.tools.mcp_http import TransportWatch, client_factory
 from orchestra.tools.mcp_process import (
     McpConfigError,
     StderrTap,
@@ -49,6 +52,14 @@ log = structlog.get_logger(__name__)
 
 class ToolCallFailed(ToolError):
     """The server answered with an error result: the tool ran and refused (not a transport failure)."""
+
+
+class CallOutcomeUnknown(ToolError):
+    """The call was sent and no answer came back (the server died, the link broke): it may have run."""
+
+
+class CallTimedOut(CallOutcomeUnknown):
+    """The call got no answer within ``call_timeout_s``: that call's failure, not the server's."""
 
 
 def _stdio_parameters(config: McpServerConfig, env: dict[str, str]) -> Any:
@@ -69,6 +80,8 @@ class McpConnection:
         self._sessions: dict[str, Any] = {}
         self._validators: dict[str, Any] = {}
         self._lock = threading.Lock()
+        self.watch = TransportWatch()
+        """HTTP failures as they happen (stdio servers report theirs through the closed pipe)."""
         self.remote_names: dict[str, str] = {}
         """Alias (what agents call) → the server's own name, for every imported tool."""
         self.down_since: float | None = None
@@ -96,7 +109,7 @@ class McpConnection:
             tap = StderrTap(self.label)
         else:
             params = {"url": self.config.url, "transport": "streamable-http"}
-        adapt = _ObservedAdapt(params, tap, self.config.connect_timeout_s)
+        adapt = _ObservedAdapt(params, tap, self.config.connect_timeout_s, self.watch)
         try:
             adapt.start()
         except Exception as error:
@@ -173,6 +186,7 @@ class McpConnection:
         request = types.ClientRequest(
             types.CallToolRequest(params=types.CallToolRequestParams(name=name, arguments=arguments))
         )
+        sent = time.monotonic()
         future = asyncio.run_coroutine_threadsafe(
             session.send_request(
                 request,
@@ -181,20 +195,73 @@ class McpConnection:
             ),
             adapt.loop,
         )
-        try:
-            result = future.result(timeout=self.config.call_timeout_s + 1)
-        except FutureTimeout:
-            future.cancel()
-            raise ToolError(
-                f"{name} on '{self.label}' timed out after {self.config.call_timeout_s:g}s"
-            ) from None
-        except Exception as error:
-            raise ToolError(f"{name} on '{self.label}' failed: {describe(error)}") from None
+        result = self._wait(future, adapt, _call_text(name, arguments), sent)
         if validator is not None and not result.isError and result.structuredContent is not None:
             problem = next(iter(validator.iter_errors(result.structuredContent)), None)
             if problem is not None:
                 raise ToolCallFailed(f"{name} returned output that breaks its schema: {problem.message}")
         return _unpack(name, result, declares_output=validator is not None)
+
+    def _wait(self, future: Any, adapt: _ObservedAdapt, call: str, sent: float) -> Any:
+        """The call's result, or the error that says what is known about its outcome.
+
+        Raises:
+            CallTimedOut: no answer within ``call_timeout_s`` (the breaker stays closed).
+            CallOutcomeUnknown: the connection broke after the call was sent.
+            ToolError: the call never reached the server (refused, 4xx, a server already dead).
+        """
+        deadline = sent + self.config.call_timeout_s + 1
+        where = f"{call} on '{self.label}'"
+        while True:
+            try:
+                return future.result(timeout=0.05)
+            except FutureTimeout:
+                failure = self.watch.since(sent)
+                if failure is not None:
+                    future.cancel()
+                    message, delivered = failure
+                    raise (CallOutcomeUnknown if delivered else ToolError)(f"{where}: {message}") from None
+                if time.monotonic() > deadline:
+                    future.cancel()
+                    raise CallTimedOut(f"{where} timed out after {self.config.call_timeout_s:g}s") from None
+            except Exception as error:
+                if isinstance(error, McpError) and error.error.code == httpx.codes.REQUEST_TIMEOUT:
+                    raise CallTimedOut(f"{where} timed out after {self.config.call_timeout_s:g}s") from None
+                failure = self.watch.since(sent)
+                if failure is not None:
+                    message, delivered = failure
+                    raise (CallOutcomeUnknown if delivered else ToolError)(f"{where}: {message}") from None
+                died = adapt.tap.closed_at if adapt.tap is not None else None
+                if died is not None and died < sent:
+                    raise ToolError(f"{where} failed: the server had exited ({describe(error)})") from None
+                raise CallOutcomeUnknown(f"{where} failed mid-call: {describe(error)}") from None
+
+    def answers_ping(self) -> bool:
+        """True when the current session answers an MCP ping within a moment."""
+        with self._lock:
+            adapt = self._adapt
+        if adapt is None or not adapt.sessions:
+            return False
+        started = time.monotonic()
+        future = asyncio.run_coroutine_threadsafe(adapt.sessions[0].send_ping(), adapt.loop)
+        try:
+            future.result(timeout=min(2.0, self.config.call_timeout_s))
+        except Exception:
+            future.cancel()
+            return False
+        return self.watch.since(started) is None
+
+    def revive(self) -> None:
+        """After the cool-down: keep a session that still answers a ping, else reconnect.
+
+        Raises:
+            ToolError: the server is still unreachable.
+        """
+        if self.answers_ping():
+            with self._lock:
+                self.down_since = None
+            return
+        self.connect()
 
     def close(self) -> None:
         """Disconnect (and stop a stdio server)."""
@@ -202,6 +269,14 @@ class McpConnection:
             adapt, self._adapt = self._adapt, None
         if adapt is not None:
             adapt.shutdown()
+
+
+def _call_text(name: str, arguments: dict[str, Any]) -> str:
+    """The call as the agent would write it, for messages: ``stall(seconds=10)``."""
+    shown = ", ".join(f"{key}={value!r}" for key, value in arguments.items())
+    if len(shown) > 200:
+        shown = shown[:200] + "..."
+    return f"{name}({shown})"
 
 
 def _never_called(arguments: dict[str, Any] | None) -> Any:
@@ -258,9 +333,12 @@ class _ObservedAdapt(MCPAdapt):
 
     failure: BaseException | None = None
 
-    def __init__(self, params: Any, tap: StderrTap | None, connect_timeout_s: float) -> None:
+    def __init__(
+        self, params: Any, tap: StderrTap | None, connect_timeout_s: float, watch: TransportWatch
+    ) -> None:
         super().__init__(params, SmolAgentsAdapter(structured_output=True), connect_timeout=30)
         self.tap = tap
+        self.watch = watch
         self.params: Any = params
         self.connect_timeout_s = connect_timeout_s
 
@@ -272,7 +350,7 @@ class _ObservedAdapt(MCPAdapt):
         if self.tap is not None:
             assert self.tap.writer is not None
             return stdio_client(params, errlog=self.tap.writer)  # type: ignore[arg-type]  # a text file
-        return streamablehttp_client(params["url"])
+        return streamablehttp_client(params["url"], httpx_client_factory=client_factory(self.watch))
 
     def _run_loop(self) -> None:
         asyncio.set_event_loop(self.loop)
@@ -304,8 +382,12 @@ class _ObservedAdapt(MCPAdapt):
 
     def start(self) -> None:
         self.thread.start()
-        deadline = time.monotonic() + self.connect_timeout_s
+        started = time.monotonic()
+        deadline = started + self.connect_timeout_s
         while not self.ready.wait(timeout=0.05):
+            failure = self.watch.since(started)
+            if failure is not None:
+                raise ConnectionError(failure[0])
             if not self.thread.is_alive():
                 raise self.failure or ConnectionError("the connection ended before the session was ready")
             if time.monotonic() > deadline:
@@ -346,7 +428,7 @@ class BridgedTool(FunctionTool):
         connection = self.connection
         if not connection.healthy() and connection.due_for_retry():
             try:
-                connection.connect()
+                connection.revive()
                 log.info("mcp_server_back", server=connection.label)
             except ToolError as error:
                 connection.mark_down(str(error))
@@ -355,9 +437,28 @@ class BridgedTool(FunctionTool):
                 return connection.call(connection.remote_names.get(self.name, self.remote_name), kwargs)
             except ToolCallFailed:
                 raise
+            except CallTimedOut as error:
+                return self._unknown(kwargs, str(error))
+            except CallOutcomeUnknown as error:
+                connection.mark_down(str(error))
+                return self._unknown(kwargs, str(error))
             except ToolError as error:
                 connection.mark_down(str(error))
         return self._fall_back(kwargs)
+
+    def _unknown(self, kwargs: dict[str, Any], reason: str) -> dict[str, Any]:
+        """The call went out and no answer came back: say so, and never run it a second time here."""
+        call = _call_text(self.remote_name, kwargs)
+        return {
+            "degraded": True,
+            "outcome": "unknown",
+            "tool": self.name,
+            "call": call,
+            "server": self.connection.label,
+            "error": reason,
+            "message": f"{call} was sent to MCP server '{self.connection.label}' and no answer came back; "
+            "its outcome is unknown (the server may have done the work): check before repeating it",
+        }
 
     def _fall_back(self, kwargs: dict[str, Any]) -> Any:
         reason = self.connection.last_error or "server unavailable"
@@ -366,10 +467,13 @@ class BridgedTool(FunctionTool):
             return self.fallback(**kwargs)
         return {
             "degraded": True,
+            "outcome": "not_done",
             "tool": self.name,
+            "call": _call_text(self.remote_name, kwargs),
             "server": self.connection.label,
             "error": reason,
-            "message": "the MCP server is unavailable and this tool has no local fallback; nothing was done",
+            "message": "the MCP server is unavailable and this tool has no local fallback; the call was "
+            "not sent and nothing was done",
         }
 
 

@@ -11,6 +11,7 @@ import shutil
 import stat
 import sys
 import threading
+import time
 from collections import deque
 from pathlib import Path
 from typing import IO
@@ -98,6 +99,8 @@ class StderrTap:
         self._reader = os.fdopen(read_fd, "r", encoding="utf-8", errors="replace")
         self.writer: IO[str] | None = os.fdopen(write_fd, "w")
         self.lines: deque[str] = deque(maxlen=keep)
+        self.closed_at: float | None = None
+        """``time.monotonic()`` when the server's stderr closed (it exited); None while it runs."""
         self._thread = threading.Thread(target=self._pump, name=f"mcp-stderr-{label}", daemon=True)
         self._thread.start()
 
@@ -108,6 +111,7 @@ class StderrTap:
                 if line:
                     self.lines.append(line)
                     log.debug("mcp_server_stderr", server=self.label, line=line)
+        self.closed_at = time.monotonic()
 
     def started(self) -> None:
         """Drop our copy of the write end once the child has its own, so EOF follows its exit."""
