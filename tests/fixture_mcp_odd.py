@@ -15,7 +15,9 @@ import os
 import sys
 import time
 
+from mcp import types
 from mcp.server.fastmcp import FastMCP
+from pydantic import AnyUrl
 
 server = FastMCP("odd", log_level="WARNING")
 
@@ -76,6 +78,26 @@ async def sleep(seconds: float) -> str:
     """
     await asyncio.sleep(seconds)
     return "awake"
+
+
+PIXEL = (
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg=="
+)
+
+
+@server.tool(name="media", structured_output=False)
+def media() -> list[types.ContentBlock]:
+    """Text, an image, two resource links and an embedded resource in one result."""
+    return [
+        types.TextContent(type="text", text="here are 2 resource links"),
+        types.ImageContent(type="image", data=PIXEL, mimeType="image/png"),
+        types.ResourceLink(type="resource_link", uri=AnyUrl("file:///data/a.txt"), name="a.txt"),
+        types.ResourceLink(type="resource_link", uri=AnyUrl("file:///data/b.txt"), name="b.txt"),
+        types.EmbeddedResource(
+            type="resource",
+            resource=types.TextResourceContents(uri=AnyUrl("memo://note"), text="note body", mimeType="text/plain"),
+        ),
+    ]
 
 
 def main() -> None:

@@ -16,14 +16,17 @@ with orchestra's own guard around them:
 from __future__ import annotations
 
 import asyncio
-import json
 import keyword
+import os
 import re
+import shutil
+import tempfile
 import threading
 import time
 from concurrent.futures import TimeoutError as FutureTimeout
 from contextlib import AsyncExitStack
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -37,6 +40,7 @@ from smolagents import Tool
 
 from orchestra.config import McpServerConfig
 from orchestra.errors import ToolError, describe
+from orchestra.tools.mcp_content import ToolCallFailed, unpack
 from orchestra.tools.mcp_http import TransportWatch, client_factory
 from orchestra.tools.mcp_process import (
     McpConfigError,
@@ -49,9 +53,7 @@ from orchestra.tools.service_tools import FunctionTool
 
 log = structlog.get_logger(__name__)
 
-
-class ToolCallFailed(ToolError):
-    """The server answered with an error result: the tool ran and refused (not a transport failure)."""
+__all__ = ["BridgedTool", "CallOutcomeUnknown", "CallTimedOut", "McpConnection", "ToolCallFailed", "stand_in"]
 
 
 class CallOutcomeUnknown(ToolError):
@@ -80,6 +82,8 @@ class McpConnection:
         self._sessions: dict[str, Any] = {}
         self._validators: dict[str, Any] = {}
         self._lock = threading.Lock()
+        self.scratch = Path(tempfile.gettempdir()) / f"orchestra-mcp-{os.getpid()}-{id(self):x}"
+        """Where images and audio from this server's results are written (removed on close)."""
         self.watch = TransportWatch()
         """HTTP failures as they happen (stdio servers report theirs through the closed pipe)."""
         self.remote_names: dict[str, str] = {}
@@ -200,7 +204,7 @@ class McpConnection:
             problem = next(iter(validator.iter_errors(result.structuredContent)), None)
             if problem is not None:
                 raise ToolCallFailed(f"{name} returned output that breaks its schema: {problem.message}")
-        return _unpack(name, result, declares_output=validator is not None)
+        return unpack(name, result, declares_output=validator is not None, scratch=self.scratch)
 
     def _wait(self, future: Any, adapt: _ObservedAdapt, call: str, sent: float) -> Any:
         """The call's result, or the error that says what is known about its outcome.
@@ -269,6 +273,7 @@ class McpConnection:
             adapt, self._adapt = self._adapt, None
         if adapt is not None:
             adapt.shutdown()
+        shutil.rmtree(self.scratch, ignore_errors=True)
 
 
 def _call_text(name: str, arguments: dict[str, Any]) -> str:
@@ -303,25 +308,6 @@ def _output_validators(tools: list[types.Tool]) -> dict[str, Any]:
             validator_class = jsonschema.validators.validator_for(tool.outputSchema)
             validators[tool.name] = validator_class(tool.outputSchema)
     return validators
-
-
-def _unpack(name: str, result: Any, *, declares_output: bool) -> Any:
-    """The value an agent gets: structured content, else the text; JSON-decoded only for declared output."""
-    text = "\n".join(getattr(item, "text", "") for item in result.content or [])
-    if result.isError:
-        raise ToolCallFailed(text.strip() or f"{name} returned an error")
-    structured = result.structuredContent
-    if isinstance(structured, dict):
-        # FastMCP wraps non-object results as {"result": value}; callers get the value itself.
-        if set(structured) == {"result"}:
-            return structured["result"]
-        return structured
-    if not declares_output:
-        return text
-    try:
-        return json.loads(text)
-    except (json.JSONDecodeError, ValueError):
-        return text
 
 
 class _ObservedAdapt(MCPAdapt):

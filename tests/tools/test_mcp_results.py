@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -28,3 +29,17 @@ def test_item6_plain_text_is_not_json_decoded(odd: dict[str, BridgedTool], text:
 def test_item6_declared_output_is_decoded(odd: dict[str, BridgedTool]) -> None:
     answer = odd["get_sum"](a=2, b=3)
     assert answer == 5 and isinstance(answer, int)
+
+
+def test_item7_non_text_content_is_kept_as_typed_values(odd: dict[str, BridgedTool]) -> None:
+    parts = odd["media"]()
+    assert parts[0] == "here are 2 resource links"
+    image = parts[1]
+    assert image["type"] == "image" and image["mime_type"] == "image/png"
+    data = Path(image["path"]).read_bytes()
+    assert data.startswith(b"\x89PNG") and image["size_bytes"] == len(data)
+    links = [part for part in parts if isinstance(part, dict) and part["type"] == "resource_link"]
+    assert [link["uri"] for link in links] == ["file:///data/a.txt", "file:///data/b.txt"]
+    assert [link["name"] for link in links] == ["a.txt", "b.txt"]
+    [embedded] = [part for part in parts if isinstance(part, dict) and part["type"] == "resource"]
+    assert embedded["uri"] == "memo://note" and embedded["text"] == "note body"
