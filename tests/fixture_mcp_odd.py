@@ -16,7 +16,7 @@ import sys
 import time
 
 from mcp import types
-from mcp.server.fastmcp import FastMCP
+from mcp.server.fastmcp import Context, FastMCP
 from pydantic import AnyUrl
 
 server = FastMCP("odd", log_level="WARNING")
@@ -98,6 +98,14 @@ def media() -> list[types.ContentBlock]:
             resource=types.TextResourceContents(uri=AnyUrl("memo://note"), text="note body", mimeType="text/plain"),
         ),
     ]
+
+
+@server.tool(name="whoami", structured_output=False)
+def whoami(ctx: Context) -> str:  # type: ignore[type-arg]
+    """The Authorization header of the HTTP request that called this tool, and the working directory."""
+    request = ctx.request_context.request
+    header = request.headers.get("authorization", "") if request is not None else ""
+    return json.dumps({"authorization": header, "cwd": os.getcwd()})
 
 
 def main() -> None:

@@ -112,7 +112,7 @@ class McpConnection:
             params = _stdio_parameters(self.config, self.env)
             tap = StderrTap(self.label)
         else:
-            params = {"url": self.config.url, "transport": "streamable-http"}
+            params = {"url": self.config.url, "headers": dict(self.config.headers)}
         adapt = _ObservedAdapt(params, tap, self.config.connect_timeout_s, self.watch)
         try:
             adapt.start()
@@ -123,8 +123,14 @@ class McpConnection:
         adapter = SmolAgentsAdapter(structured_output=True)
         listed: list[types.Tool] = adapt.mcp_tools[0]
         tools = {tool.name: adapter.adapt(_never_called, tool) for tool in listed}
+        unknown = [name for name in self.config.rename if name not in tools]
+        if unknown:
+            adapt.shutdown()
+            raise McpConfigError(
+                f"rename names tools MCP server '{self.label}' does not have: {', '.join(unknown)}"
+            )
         for name, tool in tools.items():
-            tool.name = alias_of(name)
+            tool.name = self.alias_for(name)
         aliases = {name: tool.name for name, tool in tools.items()}
         if self.config.tools is not None:
             by_either = {alias: name for name, alias in aliases.items()}
@@ -149,6 +155,18 @@ class McpConnection:
         if old is not None:
             old.shutdown()
         return list(tools.values())
+
+    def alias_for(self, name: str) -> str:
+        """What agents call the server's tool ``name``: its ``rename``, else ``prefix`` + its alias.
+
+        A name that already is an alias (a layer's list naming a stand-in) is kept as it is.
+        """
+        if name in self.config.rename:
+            return self.config.rename[name]
+        prefixed = bool(self.config.prefix) and name.startswith(self.config.prefix)
+        if prefixed or name in self.config.rename.values():
+            return name
+        return self.config.prefix + alias_of(name)
 
     def healthy(self) -> bool:
         """True while no transport failure is younger than the cool-down."""
@@ -336,7 +354,9 @@ class _ObservedAdapt(MCPAdapt):
         if self.tap is not None:
             assert self.tap.writer is not None
             return stdio_client(params, errlog=self.tap.writer)  # type: ignore[arg-type]  # a text file
-        return streamablehttp_client(params["url"], httpx_client_factory=client_factory(self.watch))
+        return streamablehttp_client(
+            params["url"], headers=params["headers"] or None, httpx_client_factory=client_factory(self.watch)
+        )
 
     def _run_loop(self) -> None:
         asyncio.set_event_loop(self.loop)
@@ -469,7 +489,7 @@ def stand_in(name: str, connection: McpConnection) -> BridgedTool:
     Calls return a degraded result until the cool-down passes and the server answers; then they
     reach the server under its own name.
     """
-    alias = alias_of(name)
+    alias = connection.alias_for(name)
     placeholder = FunctionTool(
         name=alias,
         description=f"'{name}' from MCP server '{connection.label}', which was down at startup; "

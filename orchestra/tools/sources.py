@@ -204,7 +204,7 @@ def _stand_ins_for_wanted(
     for names in config.tool_wants().values():
         for name in names:
             if registry.resolve(name) not in provided:
-                wanted.setdefault(alias_of(name), name)
+                wanted.setdefault(name if name.isidentifier() else alias_of(name), name)
     for source, connection in down:
         if not wanted:
             log.warning("mcp_server_down_no_tools_named", server=source.mcp.label)
