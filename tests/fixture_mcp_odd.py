@@ -17,7 +17,7 @@ import time
 
 from mcp import types
 from mcp.server.fastmcp import Context, FastMCP
-from pydantic import AnyUrl
+from pydantic import AnyUrl, BaseModel
 
 server = FastMCP("odd", log_level="WARNING")
 
@@ -106,6 +106,31 @@ def whoami(ctx: Context) -> str:  # type: ignore[type-arg]
     request = ctx.request_context.request
     header = request.headers.get("authorization", "") if request is not None else ""
     return json.dumps({"authorization": header, "cwd": os.getcwd()})
+
+
+class Entity(BaseModel):
+    """One entity of a knowledge graph."""
+
+    name: str
+    entityType: str  # the reference memory server's field name
+    observations: list[str] = []
+
+
+class Created(BaseModel):
+    """What create-entities answers."""
+
+    created: list[str]
+    total: int
+
+
+@server.tool(name="create-entities")
+def create_entities(entities: list[Entity]) -> Created:
+    """Create entities in the graph (nested arguments, an object result).
+
+    Args:
+        entities: the entities to create.
+    """
+    return Created(created=[entity.name for entity in entities], total=len(entities))
 
 
 def main() -> None:

@@ -422,11 +422,12 @@ class BridgedTool(FunctionTool):
         self.fallback = fallback
         self.remote_name = remote_name or connection.remote_names.get(remote.name, remote.name)
         """The server's own name for the tool (``get-sum``), which may differ from the alias (``get_sum``)."""
+        output_type, self.output_schema = _declared_output(getattr(remote, "output_schema", None))
         super().__init__(
             name=remote.name,
             description=remote.description,
             inputs=remote.inputs,
-            output_type=remote.output_type,
+            output_type=output_type or remote.output_type,
             call=self._guarded_call,
         )
 
@@ -481,6 +482,25 @@ class BridgedTool(FunctionTool):
             "message": "the MCP server is unavailable and this tool has no local fallback; the call was "
             "not sent and nothing was done",
         }
+
+
+_OUTPUT_TYPES = {"string", "boolean", "integer", "number", "array", "object", "null"}
+
+
+def _declared_output(schema: Any) -> tuple[str | None, dict[str, Any] | None]:
+    """The output type and schema the prompt shows, as the agent will get the value.
+
+    FastMCP wraps a non-object result as ``{"result": value}`` and the bridge unwraps it, so such
+    a tool shows its inner type (``-> integer``), not a dict with one key.
+    """
+    if not isinstance(schema, dict):
+        return None, None
+    properties = schema.get("properties")
+    if isinstance(properties, dict) and set(properties) == {"result"}:
+        inner = properties["result"]
+        kind = inner.get("type") if isinstance(inner, dict) else None
+        return (kind if isinstance(kind, str) and kind in _OUTPUT_TYPES else "any"), None
+    return "object", schema
 
 
 def stand_in(name: str, connection: McpConnection) -> BridgedTool:
