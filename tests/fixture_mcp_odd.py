@@ -133,6 +133,16 @@ def create_entities(entities: list[Entity]) -> Created:
     return Created(created=[entity.name for entity in entities], total=len(entities))
 
 
+@server.tool(name="refuse", structured_output=False)
+def refuse(text: str) -> str:
+    """Always fail (a tool whose service is broken).
+
+    Args:
+        text: ignored.
+    """
+    raise ValueError(f"refused: {text[:40]}")
+
+
 def main() -> None:
     """Start, after the flags' delays and failures."""
     parser = argparse.ArgumentParser()
