@@ -71,6 +71,10 @@ def _stdio_parameters(config: McpServerConfig, env: dict[str, str]) -> Any:
     return StdioServerParameters(command=command[0], args=command[1:], env=env, cwd=config.cwd)
 
 
+_POLL_S = 0.01
+"""How often a waiting call looks at the HTTP watch: a refused POST is reported within this."""
+
+
 class McpConnection:
     """One MCP server: connect, list tools, call them, reconnect; thread-safe."""
 
@@ -236,7 +240,7 @@ class McpConnection:
         where = f"{call} on '{self.label}'"
         while True:
             try:
-                return future.result(timeout=0.05)
+                return future.result(timeout=_POLL_S)
             except FutureTimeout:
                 failure = self.watch.since(sent)
                 if failure is not None:
@@ -262,16 +266,21 @@ class McpConnection:
         """True when the current session answers an MCP ping within a moment."""
         with self._lock:
             adapt = self._adapt
-        if adapt is None or not adapt.sessions:
+        if adapt is None or not adapt.sessions or adapt.gone():
             return False
         started = time.monotonic()
+        deadline = started + min(2.0, self.config.call_timeout_s)
         future = asyncio.run_coroutine_threadsafe(adapt.sessions[0].send_ping(), adapt.loop)
-        try:
-            future.result(timeout=min(2.0, self.config.call_timeout_s))
-        except Exception:
-            future.cancel()
-            return False
-        return self.watch.since(started) is None
+        while time.monotonic() < deadline and self.watch.since(started) is None:
+            try:
+                future.result(timeout=_POLL_S)
+            except FutureTimeout:
+                continue
+            except Exception:
+                return False
+            return self.watch.since(started) is None
+        future.cancel()
+        return False
 
     def revive(self) -> None:
         """After the cool-down: keep a session that still answers a ping, else reconnect.
@@ -386,11 +395,21 @@ class _ObservedAdapt(MCPAdapt):
         except BaseException as error:
             self.failure = error
 
+    def gone(self) -> bool:
+        """True when no ping could reach the same server: its process exited, the link ended, or
+        its port refused a connection (whatever answers there now is a new server)."""
+        if self.tap is not None and self.tap.closed_at is not None:
+            return True
+        if self.task is None or self.task.done():
+            return True
+        last = self.watch.since(0.0)
+        return last is not None and not last[1]
+
     def start(self) -> None:
         self.thread.start()
         started = time.monotonic()
         deadline = started + self.connect_timeout_s
-        while not self.ready.wait(timeout=0.05):
+        while not self.ready.wait(timeout=_POLL_S):
             failure = self.watch.since(started)
             if failure is not None:
                 raise ConnectionError(failure[0])
