@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from typing import Any
 
 from mcp.server.fastmcp import FastMCP
 
@@ -27,7 +28,7 @@ def add(a: int, b: int) -> int:
 
 
 @server.tool()
-def shout(text: str) -> dict:
+def shout(text: str) -> dict[str, Any]:
     """Upper-case a text and count its characters.
 
     Args:

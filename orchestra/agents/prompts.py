@@ -11,6 +11,7 @@ templates stay smolagents' own.
 from __future__ import annotations
 
 import importlib.resources
+import json
 import re
 from copy import deepcopy
 from functools import cache
@@ -101,6 +102,8 @@ class PromptTool:
     def __init__(self, tool: Tool) -> None:
         self._tool = tool
         self.description = without_args_section(tool.description) if tool.inputs else tool.description
+        self.inputs = {name: {**spec, "type": schema_type(spec)} for name, spec in tool.inputs.items()}
+        """Inputs whose ``type`` spells out nested fields (``array[{name: string, ...}]``), not ``array``."""
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._tool, name)
@@ -108,6 +111,40 @@ class PromptTool:
     def to_code_prompt(self) -> str:
         """The tool as a Python signature with its docstring."""
         return type(self._tool).to_code_prompt(self)
+
+
+_MAX_DEPTH = 3
+
+
+def schema_type(schema: Any, depth: int = 0) -> str:
+    """A JSON schema as a compact type the model can read, nested fields included.
+
+    ``{"type": "array", "items": {"type": "object", "properties": {"name": ...}}}`` becomes
+    ``array[{name: string, tags?: array[string]}]`` (``?``: optional); enums list their values.
+    """
+    if not isinstance(schema, dict):
+        return "any"
+    if "enum" in schema:
+        return " | ".join(json.dumps(value) for value in schema["enum"])
+    for key in ("anyOf", "oneOf"):
+        if isinstance(schema.get(key), list):
+            return " | ".join(dict.fromkeys(schema_type(option, depth) for option in schema[key]))
+    kind = schema.get("type", "any")
+    if isinstance(kind, list):
+        return " | ".join(schema_type({**schema, "type": one}, depth) for one in kind)
+    if depth >= _MAX_DEPTH:
+        return str(kind)
+    if kind == "array" and isinstance(schema.get("items"), dict):
+        return f"array[{schema_type(schema['items'], depth + 1)}]"
+    properties = schema.get("properties")
+    if kind == "object" and isinstance(properties, dict) and properties:
+        required = set(schema.get("required") or [])
+        fields = ", ".join(
+            f"{name}{'' if name in required else '?'}: {schema_type(spec, depth + 1)}"
+            for name, spec in properties.items()
+        )
+        return f"{{{fields}}}"
+    return str(kind)
 
 
 def code_system_prompt(agent: CodeAgent) -> str:

@@ -7,6 +7,7 @@ beside this module (``loading.py``, ``translate.py``, ``references.py``).
 
 from __future__ import annotations
 
+import keyword
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -203,9 +204,25 @@ class McpServerConfig(StrictModel):
         None,
         description="Command and arguments of a stdio server; a first word 'python' means this interpreter.",
     )
-    env: dict[str, str] = Field(default_factory=dict, description="Extra environment for a stdio server.")
+    env: dict[str, str] = Field(
+        default_factory=dict,
+        description="Environment a stdio server gets besides PATH, HOME and locale (nothing else is passed).",
+    )
+    cwd: str | None = Field(None, description="Working directory of a stdio server; default: orchestra's.")
     url: str | None = Field(None, description="Streamable-HTTP endpoint, e.g. http://127.0.0.1:8765/mcp.")
-    tools: list[str] | None = Field(None, description="Import only these tools; omitted means all.")
+    headers: dict[str, str] = Field(
+        default_factory=dict,
+        description="HTTP headers for a url source, e.g. {Authorization: 'Bearer ${TOKEN}'}.",
+    )
+    prefix: str = Field(
+        "", description="Put before every tool's name (mem_ → mem_create_entities), so two servers coexist."
+    )
+    rename: dict[str, str] = Field(
+        default_factory=dict, description="The server's tool name → what agents call it (beats prefix)."
+    )
+    tools: list[str] | None = Field(
+        None, description="Import only these tools (the server's names or their aliases); omitted means all."
+    )
     connect_timeout_s: float = Field(15.0, gt=0, description="Seconds to wait for the server at start.")
     call_timeout_s: float = Field(10.0, gt=0, description="Seconds one tool call may take.")
     fallback: Literal["in_process", "degraded"] = Field(
@@ -226,6 +243,15 @@ class McpServerConfig(StrictModel):
             raise ValueError("give exactly one of command (stdio) or url (streamable HTTP)")
         if self.command is not None and not self.command:
             raise ValueError("command must name a program")
+        if self.headers and self.url is None:
+            raise ValueError("headers apply to a url source only")
+        if self.cwd is not None and self.command is None:
+            raise ValueError("cwd applies to a command source only")
+        if self.prefix and not f"{self.prefix}x".isidentifier():
+            raise ValueError(f"prefix '{self.prefix}' must start a Python identifier (letters, digits, _)")
+        bad = [name for name in self.rename.values() if not name.isidentifier() or keyword.iskeyword(name)]
+        if bad:
+            raise ValueError(f"rename targets must be Python identifiers: {', '.join(bad)}")
         return self
 
     @property

@@ -11,6 +11,7 @@ reports what came back.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from smolagents import Tool
@@ -20,6 +21,9 @@ from orchestra.models.spec import AgentSpec
 
 MAX_TOOL_CALLS = 3
 """Tools called in the first step; the rest would only repeat the same observation."""
+
+FAILED_MARK = "## FAILED "
+"""How the first step prints a call that raised, so the report can name it."""
 
 _TEXT_ARGUMENTS = ("query", "task", "content", "text", "question", "topic")
 
@@ -46,16 +50,21 @@ class OfflinePolicyModel(RecordingModel):
 
     def _first_code_step(self, task: str, tools: list[Tool]) -> str:
         brief = _brief(task, 400)
-        lines = ["results = {}"]
-        for layer in self.spec.layers:
-            lines.append(f"results[{layer!r}] = {layer}(task={brief!r})")
+        # Each call in its own try: one failing tool or layer must not discard the others' results.
+        lines = ["results = {}", "failed = {}"]
+        calls = [(layer, f"{layer}(task={brief!r})") for layer in self.spec.layers]
         for tool in tools:
             arguments = ", ".join(
                 f"{key}={value!r}" for key, value in (_arguments_for(tool, task) or {}).items()
             )
-            lines.append(f"results[{tool.name!r}] = {tool.name}({arguments})")
+            calls.append((tool.name, f"{tool.name}({arguments})"))
+        for name, call in calls:
+            lines += ["try:", f"    results[{name!r}] = {call}", "except Exception as error:"]
+            lines.append(f"    failed[{name!r}] = str(error)")
         lines.append("for name, value in results.items():")
         lines.append("    print(f'## {name}\\n{value}')")
+        lines.append("for name, reason in failed.items():")
+        lines.append(f"    print(f'{FAILED_MARK}{{name}}: {{reason}}')")
         called = ", ".join([*self.spec.layers, *(tool.name for tool in tools)])
         return (
             f"Thought: Offline policy: gather evidence from {called}.\n<code>\n"
@@ -79,12 +88,28 @@ class OfflinePolicyModel(RecordingModel):
         return json.dumps({"name": "final_answer", "arguments": {"answer": answer}})
 
 
+_COMPACT_WRAPPER = re.compile(
+    r"^You are '[^']*'\. Task from your manager:\n(?P<task>.*)"
+    r"\nAnswer with final_answer\(report\):[^\n]*$",
+    re.S,
+)
+_CONTEXT_HEADINGS = ("\n\nReports from the layers that feed you", "\n\nPriors from higher layers")
+
+
 def _task_of(messages: list[dict[str, Any]]) -> str:
-    """The task proper: the first user message, without smolagents' managed-agent wrapper."""
+    """The task proper: the first user message without a managed-agent wrapper or the layers' context.
+
+    Free-text arguments get this, not "You are 'perceptual'. Task from your manager: ...".
+    """
     text = next((message["content"] for message in messages if message["role"] == "user"), "")
     text = text.removeprefix("New task:").strip()
     if "\nTask:\n" in text:
         text = text.split("\nTask:\n", 1)[1].split("\n---\n", 1)[0]
+    compact = _COMPACT_WRAPPER.match(text.strip())
+    if compact is not None:
+        text = compact.group("task")
+    for heading in _CONTEXT_HEADINGS:
+        text = text.split(heading, 1)[0]
     return text.strip()
 
 
@@ -105,12 +130,16 @@ def _brief(text: str, limit: int) -> str:
 
 def _summary(name: str, task: str, observation: str) -> str:
     """What was asked and what came back: tool output when there is some, else the context given."""
+    lines = observation.splitlines()
+    failures = [line.removeprefix(FAILED_MARK).strip() for line in lines if line.startswith(FAILED_MARK)]
     if observation:
         evidence = observation.replace("Observation:", "").replace("Execution logs:", "")
         evidence = evidence.split("Last output from code snippet:")[0]
+        evidence = "\n".join(line for line in evidence.splitlines() if not line.startswith(FAILED_MARK))
     else:
         evidence = task
-    return f"[offline policy, {name}] no language model answered; evidence: {_brief(evidence, 900)}"
+    failed = f"FAILED calls: {_brief('; '.join(failures), 400)}; " if failures else ""
+    return f"[offline policy, {name}] no language model answered; {failed}evidence: {_brief(evidence, 900)}"
 
 
 def _arguments_for(tool: Tool, task: str) -> dict[str, Any] | None:

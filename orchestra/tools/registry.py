@@ -16,6 +16,8 @@ class ToolRegistry:
     def __init__(self, on_close: Callable[[], None] | None = None) -> None:
         self._tools: dict[str, Tool] = {}
         self._origins: dict[str, str] = {}
+        self._aliases: dict[str, str] = {}
+        """A server's own tool name (``get-sum``) → the alias it is registered under (``get_sum``)."""
         self._on_close = on_close
 
     def close(self) -> None:
@@ -30,8 +32,13 @@ class ToolRegistry:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def register(self, tool: Tool, *, source: str) -> None:
+    def register(self, tool: Tool, *, source: str, where: str = "") -> None:
         """Add a tool; refuse duplicates and tools a model could not call correctly.
+
+        Args:
+            tool: the tool.
+            source: which source provides it, for messages.
+            where: the source's place in the config file (``(configs/x.yaml:12)``), for messages.
 
         Raises:
             ToolError: the name is taken, or the tool lacks a description or argument docs.
@@ -39,9 +46,9 @@ class ToolRegistry:
         if not isinstance(tool, Tool):
             raise ToolError(f"{source}: {tool!r} is not a smolagents Tool")
         if tool.name in self._tools:
-            raise ToolError(
-                f"tool '{tool.name}' is provided twice: by {self._origins[tool.name]} and by {source}"
-            )
+            located = f" {where}" if where else ""
+            first = self._origins[tool.name]
+            raise ToolError(f"tool '{tool.name}' is provided twice: by {first} and by {source}{located}")
         if not (tool.description or "").strip():
             raise ToolError(f"{source}: tool '{tool.name}' has no description")
         undocumented = [
@@ -53,11 +60,18 @@ class ToolRegistry:
             )
         self._tools[tool.name] = tool
         self._origins[tool.name] = source
+        remote = getattr(tool, "remote_name", None)
+        if isinstance(remote, str) and remote != tool.name:
+            self._aliases.setdefault(remote, tool.name)
 
-    def register_all(self, tools: Iterable[Tool], *, source: str) -> None:
+    def register_all(self, tools: Iterable[Tool], *, source: str, where: str = "") -> None:
         """Register every tool from one source."""
         for tool in tools:
-            self.register(tool, source=source)
+            self.register(tool, source=source, where=where)
+
+    def resolve(self, name: str) -> str:
+        """The registered name for ``name``: itself, or the alias of a server's own tool name."""
+        return name if name in self._tools else self._aliases.get(name, name)
 
     def names(self) -> list[str]:
         """Registered names, sorted."""
@@ -73,9 +87,9 @@ class ToolRegistry:
         Raises:
             UnknownToolError: listing the valid names.
         """
-        if name not in self._tools:
+        if self.resolve(name) not in self._tools:
             raise UnknownToolError(unknown_name("tool", name, self.names()))
-        return self._tools[name]
+        return self._tools[self.resolve(name)]
 
     def select(
         self, wanted: Mapping[str, Iterable[str]], source: SourceMap | None = None
@@ -94,8 +108,8 @@ class ToolRegistry:
         for key_path, names in wanted.items():
             chosen[key_path] = []
             for index, name in enumerate(names):
-                if name in self._tools:
-                    chosen[key_path].append(self._tools[name])
+                if self.resolve(name) in self._tools:
+                    chosen[key_path].append(self._tools[self.resolve(name)])
                     continue
                 where = f"{key_path}[{index}]"
                 located = f" {source.where(where)}" if source else ""

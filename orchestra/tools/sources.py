@@ -11,9 +11,8 @@ loop) and everything that must be closed when the registry is.
 
 from __future__ import annotations
 
-import os
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from importlib import import_module
 from typing import TYPE_CHECKING
 
@@ -27,6 +26,7 @@ from orchestra.tools.registry import ToolRegistry
 if TYPE_CHECKING:
     from orchestra.services.surface import CognitiveServices
     from orchestra.tools.background_loop import BackgroundLoop
+    from orchestra.tools.mcp_bridge import McpConnection
 
 log = structlog.get_logger(__name__)
 
@@ -72,16 +72,16 @@ class ToolContext:
         return service_tools(self.services(), self.loop(), timeout_s)
 
     def server_environment(self) -> dict[str, str]:
-        """Environment for a stdio server we start: the very store file this process would open."""
+        """What orchestra's own stdio server gets besides the minimal environment: this store's path.
+
+        Foreign servers get none of it (nor any credential): see ``mcp_process.server_environment``.
+        """
         from orchestra.store.paths import STORE_ENV, resolve_store_path
 
-        env = {
+        return {
             "LITELLM_LOCAL_MODEL_COST_MAP": "True",
             STORE_ENV: str(resolve_store_path(self.config.services.store_path)),
         }
-        if "OPENAI_API_KEY" in os.environ:
-            env["OPENAI_API_KEY"] = os.environ["OPENAI_API_KEY"]
-        return env
 
     def close(self) -> None:
         """Close everything the sources opened, newest first."""
@@ -106,19 +106,25 @@ def load_tool_sources(config: Config, context: ToolContext | None = None) -> Too
     """
     context = context or ToolContext(config)
     registry = ToolRegistry(on_close=context.close)
+    unnamed_down: list[tuple[McpToolSource, McpConnection]] = []
     try:
         for index, source in enumerate(config.tools.sources):
             key_path = f"tools.sources[{index}]"
             where = config.source.where(key_path)
             if isinstance(source, PythonToolSource):
                 tools = _python_tools(source, context, key_path, where)
-                registry.register_all(tools, source=f"python:{source.python}")
+                registry.register_all(tools, source=f"python:{source.python}", where=where)
             elif isinstance(source, ServicesToolSource):
-                registry.register_all(context.service_tools(source.timeout_s), source="services:in_process")
-            elif isinstance(source, McpToolSource):
                 registry.register_all(
-                    _mcp_tools(source, context, key_path, where), source=f"mcp:{source.mcp.label}"
+                    context.service_tools(source.timeout_s), source="services:in_process", where=where
                 )
+            elif isinstance(source, McpToolSource):
+                tools, connection = _mcp_tools(source, context, key_path, where)
+                if connection is not None:
+                    unnamed_down.append((source, connection))
+                registry.register_all(tools, source=f"mcp:{source.mcp.label}", where=where)
+        if unnamed_down:
+            _stand_ins_for_wanted(config, registry, unnamed_down)
     except BaseException:
         registry.close()
         raise
@@ -138,31 +144,73 @@ def _python_tools(source: PythonToolSource, context: ToolContext, key_path: str,
     return list(provide(context))
 
 
-def _mcp_tools(source: McpToolSource, context: ToolContext, key_path: str, where: str) -> Iterable[Tool]:
+def _mcp_tools(
+    source: McpToolSource, context: ToolContext, key_path: str, where: str
+) -> tuple[list[Tool], McpConnection | None]:
+    """The source's bridged tools; with a down server and no ``tools:`` list, also its connection.
+
+    A down server with ``required: false`` still yields tools: orchestra's own server its
+    in-process twins, any other server degraded stand-ins for the names the config gives it.
+    """
     from orchestra.services.surface import TOOL_NAMES
-    from orchestra.tools.mcp_bridge import BridgedTool, McpConnection
+    from orchestra.tools.mcp_bridge import BridgedTool, McpConnection, stand_in
+    from orchestra.tools.mcp_process import McpConfigError, is_orchestra_server
 
     config = source.mcp
+    own = is_orchestra_server(config)
     connection = McpConnection(config, env=context.server_environment())
     context.closers.append(connection.close)
     local: dict[str, Tool] = {}
 
     def local_tools() -> dict[str, Tool]:
-        if not local and config.fallback == "in_process":
+        if not local and own and config.fallback == "in_process":
             local.update({tool.name: tool for tool in context.service_tools()})
         return local
 
     try:
         remote = connection.connect()
+    except McpConfigError as error:
+        raise ToolError(f"{key_path}.mcp: {error} {where}") from None
     except ToolError as error:
         if config.required:
             raise ToolError(f"{key_path}: {error} {where}") from None
         connection.mark_down(str(error))
-        known = [name for name in (config.tools or TOOL_NAMES) if name in TOOL_NAMES]
-        if config.fallback != "in_process" or not known:
-            raise ToolError(
-                f"{key_path}: {error}; and no in-process tools can stand in for it {where}"
-            ) from None
-        log.warning("mcp_using_in_process_tools", server=config.label, tools=len(known))
-        return [BridgedTool(local_tools()[name], connection, local_tools()[name]) for name in known]
-    return [BridgedTool(tool, connection, local_tools().get(tool.name)) for tool in remote]
+        if own:
+            known = [name for name in (config.tools or TOOL_NAMES) if name in TOOL_NAMES]
+            twins = local_tools()
+            if twins:
+                log.warning("mcp_using_in_process_tools", server=config.label, tools=len(known))
+                return [BridgedTool(twins[name], connection, twins[name]) for name in known], None
+            return [stand_in(name, connection) for name in known], None
+        if config.tools is None:
+            return [], connection
+        log.warning("mcp_using_stand_ins", server=config.label, tools=list(config.tools))
+        return [stand_in(name, connection) for name in config.tools], None
+    return [BridgedTool(tool, connection, local_tools().get(tool.name)) for tool in remote], None
+
+
+def _stand_ins_for_wanted(
+    config: Config, registry: ToolRegistry, down: list[tuple[McpToolSource, McpConnection]]
+) -> None:
+    """Names the agents want that no source provided: stand-ins on the first down server without ``tools:``.
+
+    Which server would have had them is unknowable while it is down; with one such server (the
+    usual case) the guess is right, and the warning names the server either way.
+    """
+    from orchestra.tools.mcp_bridge import alias_of, stand_in
+
+    provided = set(registry.names())
+    wanted: dict[str, str] = {}  # alias -> the name the config gives
+    for names in config.tool_wants().values():
+        for name in names:
+            if registry.resolve(name) not in provided:
+                wanted.setdefault(name if name.isidentifier() else alias_of(name), name)
+    for source, connection in down:
+        if not wanted:
+            log.warning("mcp_server_down_no_tools_named", server=source.mcp.label)
+            continue
+        log.warning("mcp_using_stand_ins", server=source.mcp.label, tools=sorted(wanted.values()))
+        registry.register_all(
+            [stand_in(name, connection) for name in wanted.values()], source=f"mcp:{source.mcp.label}"
+        )
+        wanted = {}

@@ -57,17 +57,15 @@ class TestStdio:
         finally:
             connection.close()
 
-    def test_timeout_opens_breaker_and_degrades_without_hanging(self) -> None:
+    def test_timeout_degrades_without_hanging_and_keeps_the_breaker_closed(self) -> None:
         connection, tools = bridged(McpServerConfig(command=STDIO, call_timeout_s=1.0, cooldown_s=60))
         try:
             started = time.monotonic()
             result = tools["stall"](seconds=10)
             assert time.monotonic() - started < 3
-            assert result["degraded"] is True
+            assert result["degraded"] is True and result["outcome"] == "unknown"
             assert "timed out" in result["error"].lower()
-            started = time.monotonic()
-            assert tools["add"](a=1, b=2)["degraded"] is True
-            assert time.monotonic() - started < 0.1, "an open breaker must not pay the timeout again"
+            assert connection.healthy(), "a slow call is that call's failure (issue 12, item 10)"
         finally:
             connection.close()
 
