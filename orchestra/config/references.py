@@ -39,6 +39,11 @@ def check_references(config: Config, source: SourceMap) -> None:
             f"{len(config.layers):,} layers; a hierarchy may have {MAX_LAYERS} (each one is an agent, "
             "with its own model calls and worker every cycle)",
         )
+    for index, tool in enumerate(config.root.tools):
+        if tool in config.layers:
+            raise source.error(
+                f"root.tools[{index}]", f"tool '{tool}' has the same name as a layer; rename the layer"
+            )
     if ROOT_NAME in config.layers:
         raise source.error(
             f"layers.{ROOT_NAME}", f"'{ROOT_NAME}' is the root's own name; name the layer otherwise"

@@ -54,6 +54,16 @@ def unpack(name: str, result: types.CallToolResult, *, declares_output: bool, sc
     return [_part(item, scratch) for item in content]
 
 
+MAX_SCRATCH_FILES = 128
+"""Images and audio kept per connection; the oldest go first (a mind beats for weeks)."""
+
+
+def _prune(scratch: Path, keep: int = MAX_SCRATCH_FILES) -> None:
+    files = sorted(scratch.iterdir(), key=lambda entry: entry.stat().st_mtime_ns)
+    for stale in files[:-keep] if len(files) > keep else []:
+        stale.unlink(missing_ok=True)
+
+
 def _part(item: Any, scratch: Path) -> Any:
     """One content block as a plain value."""
     if isinstance(item, types.TextContent):
@@ -68,6 +78,7 @@ def _part(item: Any, scratch: Path) -> Any:
         scratch.mkdir(parents=True, exist_ok=True)
         path = scratch / f"{kind}-{hashlib.sha256(data).hexdigest()[:16]}{suffix}"
         path.write_bytes(data)
+        _prune(scratch)
         return {"type": kind, "mime_type": item.mimeType, "size_bytes": len(data), "path": str(path)}
     if isinstance(item, types.ResourceLink):
         return {

@@ -20,7 +20,7 @@ import structlog
 from smolagents import Tool
 
 from orchestra.config import Config, McpToolSource, PythonToolSource, ServicesToolSource
-from orchestra.errors import ToolError
+from orchestra.errors import ConfigError, StoreError, ToolError
 from orchestra.tools.registry import ToolRegistry
 
 if TYPE_CHECKING:
@@ -51,7 +51,12 @@ class ToolContext:
             if self._services is None:
                 from orchestra.services.surface import CognitiveServices
 
-                self._services = CognitiveServices.open(self.config.services)
+                try:
+                    self._services = CognitiveServices.open(self.config.services)
+                except StoreError as failure:
+                    if self.config.services.store_path is None:
+                        raise
+                    raise self.config.source.error("services.store_path", str(failure), ConfigError) from None
                 self.closers.append(self._services.close)
             return self._services
 

@@ -100,3 +100,19 @@ def test_the_documented_set_example_works_on_the_shipped_configs(shipped: str) -
     path = Path(__file__).resolve().parents[2] / "configs" / shipped
     config = load_config(path, ["layers.abstract.model=offline", "layers.abstract.max_steps=3"])
     assert config.layers["abstract"].model == "offline"
+
+
+def test_a_root_tool_named_like_a_layer_is_refused_at_load() -> None:
+    message = refused("root:\n  tools: [perceptual]\n")
+    assert message.startswith("root.tools[0]: tool 'perceptual' has the same name as a layer")
+
+
+def test_a_store_path_that_is_a_directory_names_its_key(tmp_path: object) -> None:
+    from orchestra.tools.sources import ToolContext
+
+    config = config_from_text(f"services:\n  store_path: '{tmp_path}'\n", file="careless.yaml")
+    context = ToolContext(config)
+    with pytest.raises(ConfigError) as caught:
+        context.services()
+    assert str(caught.value).startswith("services.store_path: store path ")
+    assert str(caught.value).endswith("(careless.yaml:2)")
