@@ -61,9 +61,11 @@ def _parser() -> argparse.ArgumentParser:
     mcp = commands.add_parser("mcp", help="the cognitive-services MCP server")
     mcp_commands = mcp.add_subparsers(dest="mcp_command", required=True, metavar="MCP_COMMAND")
     serve = mcp_commands.add_parser("serve", help="serve the 37 cognitive tools over MCP")
-    serve.add_argument("--transport", choices=["stdio", "http"], default="stdio")
+    serve.add_argument(
+        "--transport", choices=["stdio", "http"], default="stdio", help="stdio (default) or streamable HTTP"
+    )
     serve.add_argument("--host", default="127.0.0.1", help="HTTP bind address (default loopback only)")
-    serve.add_argument("--port", type=int, default=8765, help="HTTP port (0: any); endpoint /mcp")
+    serve.add_argument("--port", type=int, default=8765, help="HTTP port (default 8765, 0: any); at /mcp")
     serve.add_argument("--config", help="read the services section (store, embeddings, sync) of this config")
     serve.add_argument("--store", help="SQLite store path (overrides the config)")
     return parser
