@@ -11,6 +11,7 @@ loop) and everything that must be closed when the registry is.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable
 from importlib import import_module
@@ -83,10 +84,13 @@ class ToolContext:
         """
         from orchestra.store.paths import STORE_ENV, resolve_store_path
 
-        return {
+        own = {
             "LITELLM_LOCAL_MODEL_COST_MAP": "True",
             STORE_ENV: str(resolve_store_path(self.config.services.store_path)),
         }
+        # where this orchestra was imported from, so the server imports the same one
+        own.update({key: os.environ[key] for key in ("PYTHONPATH", "VIRTUAL_ENV") if key in os.environ})
+        return own
 
     def close(self) -> None:
         """Close everything the sources opened, newest first."""
