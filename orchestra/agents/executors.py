@@ -15,7 +15,7 @@ from smolagents import MultiStepAgent
 from smolagents.local_python_executor import PythonExecutor
 
 from orchestra.config import Config
-from orchestra.config.references import code_executors, dangerous_imports
+from orchestra.config.references import code_executors, dangerous_imports, executor_of
 from orchestra.errors import ConfigError
 from orchestra.sandbox import (
     GuardedExecutor,
@@ -67,8 +67,7 @@ def isolation_for(config: Config) -> Isolation:
 
 def executor_kind(config: Config, agent: str | None) -> str:
     """``sandbox`` or ``local`` for the root (``agent`` None) or a layer, defaults applied."""
-    own = config.root.executor if agent is None else config.layers[agent].executor
-    return own or config.agents.executor
+    return executor_of(config, agent)
 
 
 def build_executor(config: Config, agent: str | None, name: str) -> PythonExecutor:

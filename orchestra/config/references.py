@@ -96,13 +96,18 @@ def dangerous_imports(config: Config) -> list[str]:
     ]
 
 
+def executor_of(config: Config, layer: str | None) -> ExecutorKind:
+    """``sandbox`` or ``local`` for the root (``layer`` None) or a layer, defaults applied."""
+    own = config.root.executor if layer is None else config.layers[layer].executor
+    return own or config.agents.executor
+
+
 def code_executors(config: Config) -> dict[str, ExecutorKind]:
     """Each code agent's executor by key path (``root``, ``layers.abstract``), defaults applied."""
-    default = config.agents.executor
-    executors = {"root": config.root.executor or default}
+    executors = {"root": executor_of(config, None)}
     for name, layer in config.layers.items():
         if layer.kind == "code":
-            executors[f"layers.{name}"] = layer.executor or default
+            executors[f"layers.{name}"] = executor_of(config, name)
     return executors
 
 

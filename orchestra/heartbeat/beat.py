@@ -22,7 +22,7 @@ import structlog
 
 from orchestra.agents.executors import prestart
 from orchestra.agents.hierarchy import Hierarchy
-from orchestra.agents.tool_calls import ToolCallLog
+from orchestra.agents.tool_calls import ToolCallLog, truncate
 from orchestra.config import Config
 from orchestra.heartbeat.actions import ActReport, act
 from orchestra.heartbeat.decide import Decider
@@ -62,7 +62,7 @@ def bounded_record(record: dict[str, Any], limit: int = MAX_RECORD_CHARS) -> str
 
 def _cut_strings(value: Any, keep: int) -> Any:
     if isinstance(value, str):
-        return value if len(value) <= keep else f"{value[:keep]}… [{len(value) - keep:,} more chars]"
+        return truncate(value, keep)
     if isinstance(value, dict):
         return {key: _cut_strings(item, keep) for key, item in value.items()}
     if isinstance(value, list | tuple):

@@ -23,7 +23,7 @@ import structlog
 from smolagents.local_python_executor import CodeOutput, InterpreterError, PythonExecutor
 
 from orchestra.sandbox.isolation import Isolation
-from orchestra.sandbox.limits import Limits
+from orchestra.sandbox.limits import Limits, cut_output
 from orchestra.sandbox.process import WorkerFailure, WorkerProcess
 from orchestra.sandbox.protocol import plain
 
@@ -220,7 +220,4 @@ class SandboxExecutor(PythonExecutor):
         return value if len(text) <= self.limits.output_kb * 1024 else self._cap(text)
 
     def _cap(self, text: str) -> str:
-        limit = self.limits.output_kb * 1024
-        if len(text) <= limit:
-            return text
-        return text[:limit] + f"\n[... {len(text) - limit} more characters cut: agents.limits.output_kb]"
+        return cut_output(text, self.limits.output_kb * 1024)

@@ -40,6 +40,15 @@ class Limits:
         return cls(**data)
 
 
+def cut_output(text: str, limit_chars: int) -> str:
+    """``text`` within ``limit_chars``, saying what was cut and which limit did it (the worker cuts
+    what it sends, the host again what it takes: a worker may have escaped its interpreter)."""
+    if len(text) <= limit_chars:
+        return text
+    cut = len(text) - limit_chars
+    return text[:limit_chars] + f"\n[... {cut} more characters cut: agents.limits.output_kb]"
+
+
 def _address_space_bytes() -> int:
     with open("/proc/self/status", encoding="ascii") as status:
         for line in status:

@@ -13,6 +13,7 @@ import sys
 from typing import Any
 
 from orchestra.sandbox.guard import GuardedExecutor
+from orchestra.sandbox.limits import cut_output
 from orchestra.sandbox.protocol import Channel, ProtocolError, plain
 
 
@@ -28,12 +29,6 @@ def die_with_parent() -> None:
         import signal
 
         ctypes.CDLL(None).prctl(1, int(signal.SIGKILL))  # PR_SET_PDEATHSIG
-
-
-def _truncate(text: str, limit: int) -> str:
-    if len(text) <= limit:
-        return text
-    return text[:limit] + f"\n[... {len(text) - limit} more characters cut: agents.limits.output_kb]"
 
 
 class Worker:
@@ -86,12 +81,12 @@ class Worker:
             result = self.executor(code)
         except Exception as failure:  # the agent's own error: reported, the worker lives on
             logs = str(self.executor.state.get("_print_outputs", ""))
-            self.send({"op": "failed", "error": _truncate(str(failure), self.output_chars), "logs": logs})
+            self.send({"op": "failed", "error": cut_output(str(failure), self.output_chars), "logs": logs})
             return
         try:
             output = plain(result.output)
             if len(json.dumps(output)) > self.output_chars:
-                output = _truncate(repr(result.output), self.output_chars)
+                output = cut_output(repr(result.output), self.output_chars)
         except Exception as failure:  # a result that cannot be sent is the code's error, not the worker's
             self.send({"op": "failed", "error": f"the step's result cannot be sent: {failure!r}", "logs": ""})
             return
@@ -99,7 +94,7 @@ class Worker:
             {
                 "op": "done",
                 "output": output,
-                "logs": _truncate(result.logs, self.output_chars),
+                "logs": cut_output(result.logs, self.output_chars),
                 "final": result.is_final_answer,
             }
         )

@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from benchmarks.common.ports import free_port, wait_for_port
 from orchestra.config import config_from_text
 from orchestra.errors import ToolError
 from orchestra.tools import load_tool_sources
@@ -19,20 +16,6 @@ ROOT = Path(__file__).resolve().parents[2]
 MODELS = "models:\n  default: {model: openai/test, api_key: test}\n"
 ODD = "[python, -m, tests.fixture_mcp_odd]"
 
-
-@pytest.fixture
-def http_odd() -> Iterator[str]:
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "tests.fixture_mcp_odd", "--http", str(port)],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    assert wait_for_port(port, 20, process)
-    yield f"http://127.0.0.1:{port}/mcp"
-    process.kill()
-    process.wait()
 
 
 def test_item14_prefix_and_rename_let_two_servers_share_tool_names() -> None:
@@ -59,11 +42,14 @@ def test_item14_duplicate_tool_error_has_file_and_line() -> None:
         load_tool_sources(config_from_text(text))
 
 
-def test_item14_headers_for_a_url_source_from_env(http_odd: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_item14_headers_for_a_url_source_from_env(
+    http_odd: tuple[str, subprocess.Popen[bytes]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url, _ = http_odd
     monkeypatch.setenv("ODD_TOKEN", "s3cret")
     text = MODELS + (
         "tools:\n  sources:\n"
-        f"    - mcp: {{name: odd, url: '{http_odd}', headers: {{Authorization: 'Bearer ${{ODD_TOKEN}}'}}}}\n"
+        f"    - mcp: {{name: odd, url: '{url}', headers: {{Authorization: 'Bearer ${{ODD_TOKEN}}'}}}}\n"
     )
     with load_tool_sources(config_from_text(text)) as registry:
         assert json.loads(registry.get("whoami")())["authorization"] == "Bearer s3cret"

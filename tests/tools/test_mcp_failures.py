@@ -5,21 +5,17 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from benchmarks.common.ports import free_port, wait_for_port
 from orchestra.config import McpServerConfig
 from orchestra.errors import ToolError
 from orchestra.tools.mcp_bridge import BridgedTool, McpConnection
 
-ROOT = Path(__file__).resolve().parents[2]
 ODD = ["python", "-m", "tests.fixture_mcp_odd"]
 
 
@@ -27,20 +23,6 @@ def bridged(config: McpServerConfig) -> tuple[McpConnection, dict[str, BridgedTo
     connection = McpConnection(config)
     return connection, {tool.name: BridgedTool(tool, connection, None) for tool in connection.connect()}
 
-
-@pytest.fixture
-def http_odd() -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "tests.fixture_mcp_odd", "--http", str(port)],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    assert wait_for_port(port, 20, process)
-    yield f"http://127.0.0.1:{port}/mcp", process
-    process.kill()
-    process.wait()
 
 
 def test_item8_kill_during_a_call_says_outcome_unknown_and_names_the_call(tmp_path: Path) -> None:

@@ -2,22 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
-
 from orchestra.agents.prompts import PromptTool, schema_type
-from orchestra.config import McpServerConfig
-from orchestra.tools.mcp_bridge import BridgedTool, McpConnection
-
-
-@pytest.fixture(scope="module")
-def odd() -> Iterator[dict[str, BridgedTool]]:
-    connection = McpConnection(McpServerConfig(command=["python", "-m", "tests.fixture_mcp_odd"]))
-    try:
-        yield {tool.name: BridgedTool(tool, connection, None) for tool in connection.connect()}
-    finally:
-        connection.close()
+from orchestra.tools.mcp_bridge import BridgedTool
 
 
 def test_item13_nested_argument_fields_in_the_signature(odd: dict[str, BridgedTool]) -> None:

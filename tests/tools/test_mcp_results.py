@@ -2,22 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from orchestra.config import McpServerConfig
-from orchestra.tools.mcp_bridge import BridgedTool, McpConnection
-
-
-@pytest.fixture(scope="module")
-def odd() -> Iterator[dict[str, BridgedTool]]:
-    connection = McpConnection(McpServerConfig(command=["python", "-m", "tests.fixture_mcp_odd"]))
-    try:
-        yield {tool.name: BridgedTool(tool, connection, None) for tool in connection.connect()}
-    finally:
-        connection.close()
+from orchestra.tools.mcp_bridge import BridgedTool
 
 
 @pytest.mark.parametrize("text", ["42", "null", "true", "NaN", '"x"', "[1, 2]", '{"a": 1}', "plain words"])
