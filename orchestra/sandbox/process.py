@@ -236,7 +236,6 @@ class WorkerProcess:
 
     def __init__(self, isolation: Isolation, limits: Limits, imports: tuple[str, ...]) -> None:
         """Ask the zygote for a worker and return at once: it forks while the caller goes on."""
-        self.started = time.monotonic()
         settings = {"limits": limits.to_dict(), "imports": list(imports)}
         self.zygote = zygote_for(isolation)
         try:
