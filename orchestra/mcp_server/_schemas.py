@@ -7,9 +7,10 @@ bad call); the schema hints here only tell a client up front what those checks a
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Annotated, Any
 
 from mcp.types import ToolAnnotations
+from pydantic import Field
 from typing_extensions import TypedDict
 
 from orchestra.services.vocabulary import (
@@ -157,9 +158,32 @@ class SearchHit(TypedDict):
     created_at: str
 
 
+class RecalledMemory(TypedDict):
+    """One memory ``semantic_recall`` found."""
+
+    memory_id: str
+    memory_type: Annotated[str, Field(json_schema_extra={"enum": list(MEMORY_TYPES)})]
+    content: str
+    importance: float
+    score: float
+    similarity: float
+
+
+class Recall(TypedDict):
+    """What ``semantic_recall`` returns as data: its text, the method that ranked, and the memories."""
+
+    result: str
+    method: str
+    fallback_reason: str | None
+    memories: list[RecalledMemory]
+
+
 RESULTS: dict[str, Any] = {
     "create_memory": CreatedMemory,
     "get_memory": Memory | None,
     "search_memories": list[SearchHit],
+    "semantic_recall": Recall,
 }
+VALUES: dict[str, str] = {"semantic_recall": "result"}
+"""Tools whose output schema carries ``MCP_VALUE_KEY``, and the property it names."""
 """Return types richer than the service's ``dict[str, Any]``, by tool."""

@@ -17,9 +17,10 @@ from pydantic import Field, ValidationError
 from typing_extensions import is_typeddict
 
 from orchestra.errors import ServiceError, describe
-from orchestra.mcp_server._schemas import RESULTS, parameter_hints, tool_annotations
+from orchestra.mcp_server._schemas import RESULTS, VALUES, parameter_hints, tool_annotations
 from orchestra.mcp_server._transports import gated
 from orchestra.services.surface import TOOL_NAMES, CognitiveServices
+from orchestra.services.vocabulary import MCP_VALUE_KEY
 
 log = structlog.get_logger("orchestra.mcp_server")
 
@@ -69,8 +70,19 @@ def build_server(
         streamable_http_path="/mcp",
     )
     for name in TOOL_NAMES:
-        server.add_service_tool(name, getattr(services, name))
+        server.add_service_tool(name, getattr(services, name), data=_data_of(services, name))
     return server
+
+
+def _data_of(services: CognitiveServices, name: str) -> Callable[..., Awaitable[dict[str, Any]]] | None:
+    """For a tool whose answer is text for a prompt, the method giving the same answer as data."""
+    if name != "semantic_recall":
+        return None
+
+    async def recall_data(**arguments: Any) -> dict[str, Any]:
+        return (await services.recall.recall(**arguments)).data()
+
+    return recall_data
 
 
 class _CognitiveMCP(FastMCP):
@@ -95,16 +107,29 @@ class _CognitiveMCP(FastMCP):
 
         lowlevel.run = gated_run  # type: ignore[method-assign,assignment]
 
-    def add_service_tool(self, name: str, method: Callable[..., Awaitable[Any]]) -> None:
-        """Register a service method as a structured tool described by its docstring's prose."""
+    def add_service_tool(
+        self,
+        name: str,
+        method: Callable[..., Awaitable[Any]],
+        *,
+        data: Callable[..., Awaitable[dict[str, Any]]] | None = None,
+    ) -> None:
+        """Register a service method as a structured tool described by its docstring's prose.
+
+        ``data``, when given, answers the call instead: its ``result`` is the text ``method``
+        would return, and the rest is structured content for clients that read data.
+        """
         self.parameters[name] = tuple(inspect.signature(method).parameters)
         self.add_tool(
-            _as_tool(name, method),
+            _as_tool(name, method, data),
             name=name,
             description=without_args(inspect.getdoc(method) or name),
             annotations=tool_annotations(name),
             structured_output=True,
         )
+        if name in VALUES:
+            schema = self._tool_manager.get_tool(name).fn_metadata.output_schema  # type: ignore[union-attr]
+            schema[MCP_VALUE_KEY] = VALUES[name]
 
     async def call_tool(
         self, name: str, arguments: dict[str, Any]
@@ -173,7 +198,11 @@ def _brief(error: ValidationError) -> str:
     )
 
 
-def _as_tool(name: str, method: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[CallToolResult]]:
+def _as_tool(
+    name: str,
+    method: Callable[..., Awaitable[Any]],
+    data: Callable[..., Awaitable[dict[str, Any]]] | None = None,
+) -> Callable[..., Awaitable[CallToolResult]]:
     """Wrap a service method so FastMCP sees its schema but the client always gets one content item.
 
     FastMCP turns an empty list or ``None`` into *no* content, which smolagents' MCP
@@ -204,8 +233,11 @@ def _as_tool(name: str, method: Callable[..., Awaitable[Any]]) -> Callable[..., 
 
     async def call(**arguments: Any) -> CallToolResult:
         try:
-            value = await method(**arguments)
-            text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+            value = await (data or method)(**arguments)
+            if data is not None:
+                text = value["result"]
+            else:
+                text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
         except ServiceError:
             raise  # already a message for the caller; FastMCP prefixes the tool name
         except Exception as error:

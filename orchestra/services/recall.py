@@ -86,6 +86,39 @@ class RecallResult:
     fallback_reason: str | None = None
 
 
+@dataclass(frozen=True, kw_only=True)
+class Recalled:
+    """What one recall found, ranked: as text for a prompt, or as data for a program."""
+
+    query: str
+    result: RecallResult
+    ranked: list[tuple[float, RecallHit]]
+    weighted: bool
+
+    def text(self) -> str:
+        """The prompt text ``semantic_recall`` returns."""
+        return format_recall(self.query, self.result, self.ranked, self.weighted)
+
+    def data(self) -> dict[str, Any]:
+        """The same recall as JSON data: the text, the method and each memory with its scores."""
+        return {
+            "result": self.text(),
+            "method": self.result.method,
+            "fallback_reason": self.result.fallback_reason,
+            "memories": [
+                {
+                    "memory_id": hit.memory_id,
+                    "memory_type": hit.memory_type,
+                    "content": hit.content,
+                    "importance": hit.importance,
+                    "score": round(final, 4),
+                    "similarity": round(hit.score, 4),
+                }
+                for final, hit in self.ranked
+            ],
+        }
+
+
 @dataclass(kw_only=True)
 class Filters:
     """Optional restrictions applied inside the search, not after it."""
@@ -200,7 +233,23 @@ class RecallEngine:
         memory_types: list[str] | None = None,
         weight_by_importance: bool = True,
     ) -> str:
-        """Recall for prompt injection: a header naming the method, then one line per memory.
+        """Recall for prompt injection: a header naming the method, then one line per memory."""
+        recalled = await self.recall(
+            query, top_k, threshold, project_id, session_id, memory_types, weight_by_importance
+        )
+        return recalled.text()
+
+    async def recall(
+        self,
+        query: str,
+        top_k: int = 5,
+        threshold: float = 0.7,
+        project_id: str | None = None,
+        session_id: str | None = None,
+        memory_types: list[str] | None = None,
+        weight_by_importance: bool = True,
+    ) -> Recalled:
+        """The memories ``semantic_recall`` shows, ranked, for clients that read data, not text.
 
         ``threshold`` applies to the raw similarity; weighting (score x (0.5 + 0.5 x
         importance)) then reorders the survivors.
@@ -225,7 +274,7 @@ class RecallEngine:
             for hit in result.hits
         ]
         ranked.sort(key=lambda pair: pair[0], reverse=True)
-        return format_recall(query, result, ranked[:top_k], weight_by_importance)
+        return Recalled(query=query, result=result, ranked=ranked[:top_k], weighted=weight_by_importance)
 
     def search(self, query: str, *, limit: int, threshold: float, filters: Filters) -> RecallResult:
         """Rank memories for ``query``; best first, scores at or above ``threshold``.

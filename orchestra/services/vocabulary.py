@@ -22,3 +22,12 @@ DOMAIN_LAYER: dict[str, str] = {
 """Layer at which a model's prediction thoughtseeds compete."""
 
 BASIN_STATES: tuple[str, ...] = ("dormant", "activating", "active", "saturated", "decaying", "inhibited")
+
+MCP_VALUE_KEY = "x-orchestra-value"
+"""Output-schema keyword naming the property of a structured result that an agent is handed.
+
+Some tools answer both a prompt and a program: ``semantic_recall``'s value is text (what the
+in-process tool returns) and other MCP clients also read its memories as data. Its output
+schema says ``"x-orchestra-value": "result"``; orchestra's bridge hands the agent that
+property, so the agent sees the same value over MCP as in process.
+"""

@@ -40,6 +40,7 @@ from smolagents import Tool
 
 from orchestra.config import McpServerConfig
 from orchestra.errors import ToolError, describe
+from orchestra.services.vocabulary import MCP_VALUE_KEY
 from orchestra.tools.mcp_content import ToolCallFailed, unpack
 from orchestra.tools.mcp_http import TransportWatch, client_factory
 from orchestra.tools.mcp_process import (
@@ -85,6 +86,8 @@ class McpConnection:
         self._adapt: Any = None
         self._sessions: dict[str, Any] = {}
         self._validators: dict[str, Any] = {}
+        self._value_keys: dict[str, str] = {}
+        """Tools whose output schema names the property the agent gets (``x-orchestra-value``)."""
         self._lock = threading.Lock()
         self.scratch = Path(tempfile.gettempdir()) / f"orchestra-mcp-{os.getpid()}-{id(self):x}"
         """Where images and audio from this server's results are written (removed on close)."""
@@ -149,12 +152,14 @@ class McpConnection:
             wanted = {by_either[name] for name in self.config.tools}
             tools = {name: tool for name, tool in tools.items() if name in wanted}
         validators = _output_validators(listed)
+        value_keys = {tool.name: key for tool in listed if (key := value_key_of(tool.outputSchema))}
         with self._lock:
             old, self._adapt = self._adapt, adapt
             self._sessions = {name: adapt.sessions[0] for name in tools}
             self._sessions.update({tool.name: adapt.sessions[0] for tool in tools.values()})
             self.remote_names = {tool.name: name for name, tool in tools.items()}
             self._validators = validators
+            self._value_keys = value_keys
             self.down_since = None
         if old is not None:
             old.shutdown()
@@ -226,7 +231,13 @@ class McpConnection:
             problem = next(iter(validator.iter_errors(result.structuredContent)), None)
             if problem is not None:
                 raise ToolCallFailed(f"{name} returned output that breaks its schema: {problem.message}")
-        return unpack(name, result, declares_output=validator is not None, scratch=self.scratch)
+        return unpack(
+            name,
+            result,
+            declares_output=validator is not None,
+            scratch=self.scratch,
+            value_key=self._value_keys.get(name),
+        )
 
     def _wait(self, future: Any, adapt: _ObservedAdapt, call: str, sent: float) -> Any:
         """The call's result, or the error that says what is known about its outcome.
@@ -510,16 +521,25 @@ def _declared_output(schema: Any) -> tuple[str | None, dict[str, Any] | None]:
     """The output type and schema the prompt shows, as the agent will get the value.
 
     FastMCP wraps a non-object result as ``{"result": value}`` and the bridge unwraps it, so such
-    a tool shows its inner type (``-> integer``), not a dict with one key.
+    a tool shows its inner type (``-> integer``), not a dict with one key; so does the property
+    an output schema names with ``x-orchestra-value``.
     """
     if not isinstance(schema, dict):
         return None, None
     properties = schema.get("properties")
-    if isinstance(properties, dict) and set(properties) == {"result"}:
-        inner = properties["result"]
+    key = value_key_of(schema)
+    if isinstance(properties, dict) and (set(properties) == {"result"} or key in properties):
+        inner = properties[key or "result"]
         kind = inner.get("type") if isinstance(inner, dict) else None
         return (kind if isinstance(kind, str) and kind in _OUTPUT_TYPES else "any"), None
     return "object", schema
+
+
+def value_key_of(schema: Any) -> str | None:
+    """The property an output schema names as the agent's value (``MCP_VALUE_KEY``), if any."""
+    key = schema.get(MCP_VALUE_KEY) if isinstance(schema, dict) else None
+    properties = schema.get("properties") if isinstance(schema, dict) else None
+    return key if isinstance(key, str) and isinstance(properties, dict) and key in properties else None
 
 
 def stand_in(name: str, connection: McpConnection) -> BridgedTool:

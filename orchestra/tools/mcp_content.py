@@ -25,10 +25,18 @@ class ToolCallFailed(ToolError):
     """The server answered with an error result: the tool ran and refused (not a transport failure)."""
 
 
-def unpack(name: str, result: types.CallToolResult, *, declares_output: bool, scratch: Path) -> Any:
+def unpack(
+    name: str,
+    result: types.CallToolResult,
+    *,
+    declares_output: bool,
+    scratch: Path,
+    value_key: str | None = None,
+) -> Any:
     """The value an agent gets: structured content; else the text; else every part, typed.
 
-    Text is JSON-decoded only for tools that declare an output schema.
+    Text is JSON-decoded only for tools that declare an output schema. ``value_key`` is the
+    property the tool's output schema names with ``x-orchestra-value``: that property alone.
 
     Raises:
         ToolCallFailed: the result is an error result.
@@ -42,6 +50,8 @@ def unpack(name: str, result: types.CallToolResult, *, declares_output: bool, sc
         # FastMCP wraps non-object results as {"result": value}; callers get the value itself.
         if set(structured) == {"result"}:
             return structured["result"]
+        if value_key is not None and value_key in structured:
+            return structured[value_key]
         return structured
     if len(texts) == len(content):
         text = "\n".join(texts)

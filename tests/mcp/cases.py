@@ -229,8 +229,10 @@ def _bootstrap_recovery(tools: Tools) -> None:
 def _semantic_recall(tools: Tools) -> None:
     word = unique("orchid")
     created = ok(tools, "create_memory", content=f"The {word} blooms in the greenhouse", importance=1.0)
-    text = unwrap(tools, "semantic_recall", query=word, threshold=0.0)
+    recalled = ok(tools, "semantic_recall", query=word, threshold=0.0)
+    text = recalled["result"]
     assert isinstance(text, str) and text.startswith("[recall method=") and created["memory_id"] in text
+    assert [memory["memory_id"] for memory in recalled["memories"]] == [created["memory_id"]]
 
 
 @case

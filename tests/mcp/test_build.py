@@ -48,9 +48,12 @@ class TestRegistration:
         schemas = {tool.name: tool.outputSchema for tool in asyncio.run(build_server(services).list_tools())}
         assert schemas["create_memory"] is not None and schemas["create_memory"]["type"] == "object"
         assert "memory_id" in schemas["create_memory"]["properties"]
-        for name in ("search_memories", "get_memory", "semantic_recall", "get_active_basins"):
+        for name in ("search_memories", "get_memory", "get_active_basins"):
             schema = schemas[name]
             assert schema is not None and schema["required"] == ["result"], name
+        recall = schemas["semantic_recall"]
+        assert recall is not None and recall["x-orchestra-value"] == "result"
+        assert recall["required"] == ["result", "method", "fallback_reason", "memories"]
 
 
 class TestErrors:

@@ -130,6 +130,29 @@ class TestOutputSchemas:
         schema = listed[name].outputSchema
         assert schema is not None and "memory_id" in str(schema)
 
+    def test_semantic_recall_returns_its_memories_as_data(self, tmp_path: Path) -> None:
+        """Each memory with id, score and type, the method named; the text block is the prompt text."""
+
+        async def body(session: ClientSession) -> tuple[str, Any, str]:
+            created = await session.call_tool(
+                "create_memory", {"content": "the heron waits at the estuary", "importance": 0.9}
+            )
+            recalled = await session.call_tool("semantic_recall", {"query": "heron estuary", "threshold": 0.1})
+            text = recalled.content[0].text  # type: ignore[union-attr]
+            return str((created.structuredContent or {})["memory_id"]), recalled.structuredContent, text
+
+        memory_id, data, text = with_session(
+            stdio_params(tmp_path / "orchestra.db", tmp_path / "home"), tmp_path / "err", body
+        )
+        assert data["method"] == "fts5_bm25"
+        assert data["fallback_reason"] == "no embeddings provider configured"
+        [memory] = data["memories"]
+        assert memory["memory_id"] == memory_id
+        assert memory["memory_type"] == "semantic"
+        assert memory["similarity"] == 1.0 and memory["score"] == pytest.approx(0.95)
+        assert data["result"] == text
+        assert text.startswith("[recall method=fts5_bm25 results=1") and f"id={memory_id}" in text
+
     def test_every_tool_is_listed(self, listed: dict[str, Tool]) -> None:
         """The schema work lost no tool."""
         assert list(listed) == list(TOOL_NAMES)

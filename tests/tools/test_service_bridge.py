@@ -74,6 +74,8 @@ def test_all_tools_bridge_and_a_layer_uses_two_in_one_step(tmp_path: Path) -> No
     with build_hierarchy(config_from_text(config(store)), model_factory=factory) as hierarchy:
         assert {name for name in hierarchy.registry.names()} >= set(TOOL_NAMES)
         assert all(hierarchy.registry.origin(name) == "mcp:orchestra" for name in TOOL_NAMES)
+        # semantic_recall's data is for other clients; the agent gets its text, as in process.
+        assert hierarchy.registry.get("semantic_recall").output_type == "string"
         result = hierarchy.run("Go.")
     assert result.ok
     assert "True" in factory.models["perceptual"].calls[1][-1]["content"]
