@@ -120,6 +120,19 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "heartbeat":
         _check_beat_flags(args)
     config = load_config(args.config, args.overrides)
+    if args.command in ("validate", "heartbeat", "run"):
+        from orchestra.tools.mcp_prestart import discard_all, prestart
+
+        prestart(config)  # its stdio MCP servers start while the rest of orchestra loads
+        try:
+            return _run_command(args, config)
+        finally:
+            discard_all()
+    return _run_command(args, config)
+
+
+def _run_command(args: argparse.Namespace, config: Any) -> int:
+    """A command that needs the loaded config."""
     graph = config.layer_graph()
     if args.command == "graph":
         print(graph.to_dot() if args.format == "dot" else graph.to_mermaid(), end="")

@@ -176,8 +176,13 @@ class Dispatcher:
         return sorted(results, key=lambda result: result.started_at)
 
     def close(self) -> None:
-        """Stop the worker threads."""
-        self._pool.shutdown(wait=True, cancel_futures=True)
+        """Stop the worker threads, without waiting for one still blocked on a model request.
+
+        Such a thread belongs to a layer run already reported (failed at its deadline); waiting
+        would hold the caller until the request's own timeout (30 s by default) although the
+        result is out. Its late reply can do nothing: its executor refuses code past the deadline.
+        """
+        self._pool.shutdown(wait=False, cancel_futures=True)
 
     # ------------------------------------------------------------------ dispatch
 

@@ -127,8 +127,9 @@ class _CognitiveMCP(FastMCP):
             annotations=tool_annotations(name),
             structured_output=True,
         )
-        if name in VALUES:
-            schema = self._tool_manager.get_tool(name).fn_metadata.output_schema  # type: ignore[union-attr]
+        registered = self._tool_manager.get_tool(name)
+        schema = registered.fn_metadata.output_schema if registered is not None else None
+        if name in VALUES and schema is not None:
             schema[MCP_VALUE_KEY] = VALUES[name]
 
     async def call_tool(

@@ -205,7 +205,7 @@ def run_abandonable(target: Callable[[], None]) -> None:
     thread = threading.Thread(target=run, name="orchestra-mcp-stdio", daemon=True)
     thread.start()
     while thread.is_alive():
-        thread.join(0.2)
+        thread.join(0.02)  # short: the client waits for this exit (a signal still lands between joins)
     if failure:
         raise failure[0]
 

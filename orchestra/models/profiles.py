@@ -9,6 +9,7 @@ order (:mod:`orchestra.models.fallback`), each attempt bounded by the profile's 
 from __future__ import annotations
 
 import os
+import sys
 import threading
 from typing import Any
 
@@ -83,10 +84,33 @@ class _LazyLitellm:
     """Stands in for the ``litellm`` module until an attribute is first used."""
 
     def __getattr__(self, name: str) -> Any:
-        import litellm
+        return getattr(_litellm(), name)
 
-        litellm.suppress_debug_info = True  # its "Give Feedback" banner goes to stdout on every error
-        return getattr(litellm, name)
+
+def _litellm() -> Any:
+    import litellm
+
+    litellm.suppress_debug_info = True  # its "Give Feedback" banner goes to stdout on every error
+    return litellm
+
+
+_warming: list[threading.Thread] = []
+_warming_lock = threading.Lock()
+
+
+def warm_litellm() -> None:
+    """Import litellm in a background thread now, once: a model that will be called needs it.
+
+    The import takes 1-3 s; left to the first request, it would be spent inside the beat's
+    deadline (a 3 s DECIDE lost all of it to the import under load). A model without
+    credentials never calls litellm, so the offline path does not import it at all.
+    """
+    with _warming_lock:
+        if _warming or "litellm" in sys.modules:
+            return
+        thread = threading.Thread(target=_litellm, name="orchestra-litellm-import", daemon=True)
+        _warming.append(thread)
+    thread.start()
 
 
 def bounded_reply(reply: ChatMessage, model_id: str | None, limit: int) -> ChatMessage:
@@ -129,6 +153,8 @@ class ProfileLiteLLMModel(LiteLLMModel):
         self.retryer = DeadlineRetrying(
             max_retries=profile.max_retries, per_call_s=profile.timeout_s, total_s=profile.total_timeout_s
         )
+        if self.api_key or self.api_base or not self._known_key_missing():
+            warm_litellm()
 
     def generate(self, messages: list[ChatMessage | dict], **kwargs: Any) -> ChatMessage:
         missing = self._missing_credentials()
@@ -150,6 +176,13 @@ class ProfileLiteLLMModel(LiteLLMModel):
         without a key (the offline fallback) never needs it."""
         return _LazyLitellm()
 
+    def _known_key_missing(self) -> bool:
+        """A known provider's own key variable is unset, and nothing else names a key or server."""
+        if self.api_key or self.api_base:
+            return False
+        variable = PROVIDER_KEY_VARIABLES.get((self.model_id or "").partition("/")[0])
+        return variable is not None and not os.environ.get(variable)
+
     def _missing_credentials(self) -> list[str]:
         """Keys litellm says are missing; checked per call so exporting a key later takes effect.
 
@@ -157,13 +190,9 @@ class ProfileLiteLLMModel(LiteLLMModel):
         """
         if self.api_key:
             return []
-        provider, _, _ = (self.model_id or "").partition("/")
-        variable = PROVIDER_KEY_VARIABLES.get(provider)
-        if variable is not None and not self.api_base and not os.environ.get(variable):
-            return [variable]
-        import litellm
-
-        report = litellm.validate_environment(model=self.model_id, api_base=self.api_base)
+        if self._known_key_missing():
+            return [PROVIDER_KEY_VARIABLES[(self.model_id or "").partition("/")[0]]]
+        report = _litellm().validate_environment(model=self.model_id, api_base=self.api_base)
         return [key for key in report.get("missing_keys", []) if key.endswith("API_KEY")]
 
 

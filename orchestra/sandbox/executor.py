@@ -86,13 +86,22 @@ class SandboxExecutor(PythonExecutor):
                 raise
 
     def cleanup(self) -> None:
-        """Kill the worker; the executor cannot be used again."""
+        """Kill the worker; the executor cannot be used again.
+
+        Does not wait for a step still running in another thread (say, its code is waiting on a
+        layer whose model hangs past the deadline): that step's worker is killed under it, and
+        its thread finds the executor closed when it returns.
+        """
         self._closed = True
-        with self._lock:
-            if self._worker is not None:
-                self._worker.kill()
+        worker = self._worker
+        if worker is not None:
+            worker.kill()
+        if self._lock.acquire(blocking=False):
+            try:
                 self._worker = None
-            self._holder.clear()
+                self._holder.clear()
+            finally:
+                self._lock.release()
 
     def end_run(self) -> None:
         """The run is over: its worker goes, and the next run's starts now, while nothing waits."""

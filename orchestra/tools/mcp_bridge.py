@@ -43,6 +43,7 @@ from orchestra.errors import ToolError, describe
 from orchestra.services.vocabulary import MCP_VALUE_KEY
 from orchestra.tools.mcp_content import ToolCallFailed, unpack
 from orchestra.tools.mcp_http import TransportWatch, client_factory
+from orchestra.tools.mcp_prestart import Prestarted, adopted_stdio, key_of, take
 from orchestra.tools.mcp_process import (
     McpConfigError,
     StderrTap,
@@ -114,13 +115,17 @@ class McpConnection:
         """
         params: Any
         tap: StderrTap | None = None
+        prestarted: Prestarted | None = None
         if self.config.command is not None:
             check_command(self.config)
             params = _stdio_parameters(self.config, self.env)
-            tap = StderrTap(self.label)
+            prestarted = take(key_of(self.config, self.env))
+            if prestarted is not None:
+                log.debug("mcp_server_adopted", server=self.label, pid=prestarted.process.pid)
+            tap = prestarted.tap if prestarted is not None else StderrTap(self.label)
         else:
             params = {"url": self.config.url, "headers": dict(self.config.headers)}
-        adapt = _ObservedAdapt(params, tap, self.config.connect_timeout_s, self.watch)
+        adapt = _ObservedAdapt(params, tap, self.config.connect_timeout_s, self.watch, prestarted)
         try:
             adapt.start()
         except Exception as error:
@@ -358,19 +363,28 @@ class _ObservedAdapt(MCPAdapt):
     failure: BaseException | None = None
 
     def __init__(
-        self, params: Any, tap: StderrTap | None, connect_timeout_s: float, watch: TransportWatch
+        self,
+        params: Any,
+        tap: StderrTap | None,
+        connect_timeout_s: float,
+        watch: TransportWatch,
+        prestarted: Prestarted | None = None,
     ) -> None:
         super().__init__(params, SmolAgentsAdapter(structured_output=True), connect_timeout=30)
         self.tap = tap
         self.watch = watch
         self.params: Any = params
         self.connect_timeout_s = connect_timeout_s
+        self.prestarted = prestarted
+        """A server the CLI started while orchestra loaded (``mcp_prestart``), adopted, not started again."""
 
     def _client(self) -> Any:
         from mcp.client.stdio import stdio_client
         from mcp.client.streamable_http import streamablehttp_client
 
         params = self.params
+        if self.prestarted is not None:
+            return adopted_stdio(self.prestarted.process)
         if self.tap is not None:
             assert self.tap.writer is not None
             return stdio_client(params, errlog=self.tap.writer)  # type: ignore[arg-type]  # a text file

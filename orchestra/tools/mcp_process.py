@@ -18,7 +18,7 @@ from typing import IO
 
 import structlog
 
-from orchestra.config import McpServerConfig
+from orchestra.config import Config, McpServerConfig
 from orchestra.errors import ToolError
 
 log = structlog.get_logger(__name__)
@@ -79,6 +79,22 @@ def check_command(config: McpServerConfig) -> None:
         mode = stat.filemode(path.stat().st_mode)
         raise McpConfigError(f"command {program} is not executable (mode {mode}); chmod +x it or run it "
                              "through its interpreter, e.g. [python, script.py]")
+
+
+def own_server_environment(config: Config) -> dict[str, str]:
+    """What orchestra's own stdio server gets besides the minimal environment: this store's path.
+
+    Foreign servers get none of it (nor any credential): see :func:`server_environment`.
+    """
+    from orchestra.store.paths import STORE_ENV, resolve_store_path
+
+    own = {
+        "LITELLM_LOCAL_MODEL_COST_MAP": "True",
+        STORE_ENV: str(resolve_store_path(config.services.store_path)),
+    }
+    # where this orchestra was imported from, so the server imports the same one
+    own.update({key: os.environ[key] for key in ("PYTHONPATH", "VIRTUAL_ENV") if key in os.environ})
+    return own
 
 
 def server_environment(config: McpServerConfig, own: dict[str, str]) -> dict[str, str]:

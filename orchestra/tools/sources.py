@@ -11,7 +11,6 @@ loop) and everything that must be closed when the registry is.
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Callable
 from importlib import import_module
@@ -78,19 +77,10 @@ class ToolContext:
         return service_tools(self.services(), self.loop(), timeout_s)
 
     def server_environment(self) -> dict[str, str]:
-        """What orchestra's own stdio server gets besides the minimal environment: this store's path.
+        """What orchestra's own stdio server gets besides the minimal environment: this store's path."""
+        from orchestra.tools.mcp_process import own_server_environment
 
-        Foreign servers get none of it (nor any credential): see ``mcp_process.server_environment``.
-        """
-        from orchestra.store.paths import STORE_ENV, resolve_store_path
-
-        own = {
-            "LITELLM_LOCAL_MODEL_COST_MAP": "True",
-            STORE_ENV: str(resolve_store_path(self.config.services.store_path)),
-        }
-        # where this orchestra was imported from, so the server imports the same one
-        own.update({key: os.environ[key] for key in ("PYTHONPATH", "VIRTUAL_ENV") if key in os.environ})
-        return own
+        return own_server_environment(self.config)
 
     def close(self) -> None:
         """Close everything the sources opened, newest first."""

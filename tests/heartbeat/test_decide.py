@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -161,6 +162,36 @@ class TestDeadlines:
         assert "consciousness" in agents and "abstract" in agents
         root = next(execution for execution in result.trace if execution["agent"] == "consciousness")
         assert any("abstract(" in (step.get("code") or "") for step in root["steps"])
+
+
+    def test_closing_does_not_wait_for_a_layer_stuck_past_the_deadline(self, tmp_path: Path) -> None:
+        """Issue 13: the result is out, so close returns although a layer's request still hangs."""
+        called, release = threading.Event(), threading.Event()
+
+        def hung(messages: list[dict[str, Any]]) -> str:
+            called.set()
+            release.wait(60)
+            return final("far too late")
+
+        factory = ScriptedFactory(
+            {
+                "consciousness": [code("print(abstract(task='What now?'))"), final("x")],
+                "perceptual": [hung],  # abstract's upstream, run on the dispatcher's threads
+                "abstract": [hung],
+            }
+        )
+        config = make_config(tmp_path, "heartbeat: {deadline_s: 1.5}\n")
+        try:
+            heartbeat = Heartbeat(config, model_factory=factory)
+            result = heartbeat.beat()
+            assert called.is_set(), "the layer's model was never called"
+            assert result.fallback is True and "deadline" in (result.fallback_reason or "")
+            started = time.monotonic()
+            heartbeat.close()
+            assert time.monotonic() - started < 2.0, "close waited for the hung layer"
+            assert not release.is_set()
+        finally:
+            release.set()
 
 
 class TestLayerBudgets:
