@@ -68,6 +68,20 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8765, help="HTTP port (default 8765, 0: any); at /mcp")
     serve.add_argument("--config", help="read the services section (store, embeddings, sync) of this config")
     serve.add_argument("--store", help="SQLite store path (overrides the config)")
+    store = commands.add_parser("store", help="inspect, migrate, export or import a store")
+    store_commands = store.add_subparsers(dest="store_command", required=True, metavar="STORE_COMMAND")
+    for name, help_text in (
+        ("info", "the store's path, schema version, size and rows per table"),
+        ("migrate", "bring the store's schema to this orchestra's version (any command also does)"),
+        ("export", "write every row as JSON lines (a backup, or to move a mind)"),
+        ("import", "load an export into a new, empty store"),
+    ):
+        sub = store_commands.add_parser(name, help=help_text, description=help_text)
+        sub.add_argument("--store", help="SQLite store path (default: the one heartbeat uses)")
+        if name == "export":
+            sub.add_argument("-o", "--output", help="file to write (default: standard output)")
+        if name == "import":
+            sub.add_argument("file", help="an export written by `orchestra store export` ('-': stdin)")
     return parser
 
 
@@ -112,6 +126,8 @@ def _dispatch(args: argparse.Namespace) -> int:
 
     if args.command == "mcp":
         return _serve_mcp(args)
+    if args.command == "store":
+        return _store(args)
 
     from orchestra.config import load_config
 
@@ -260,6 +276,45 @@ def _print_beat(data: dict[str, Any]) -> None:
             f"  layer {layer['layer']:<14} {state} {layer['seconds']:.2f}s "
             f"tokens {layer['input_tokens']}+{layer['output_tokens']}"
         )
+
+
+def _store(args: argparse.Namespace) -> int:
+    from orchestra.store import LATEST_VERSION, Store, resolve_store_path
+    from orchestra.store.migrations import stored_version
+    from orchestra.store.transfer import counts, export_to, import_from
+
+    if args.store_command == "import" and args.store and os.path.exists(args.store):
+        raise ValueError(f"--store {args.store}: exists; import into a new store path")
+    if args.store_command == "migrate":
+        before = stored_version(resolve_store_path(args.store))
+    with Store(args.store) as store:
+        if args.store_command == "info":
+            size = sum(path.stat().st_size for path in store.path.parent.glob(store.path.name + "*"))
+            print(
+                f"store: {store.path} (SQLite, schema version {store.schema_version}, {size / 2**20:.2f} MiB)"
+            )
+            for table in counts(store):
+                print(f"  {table.table:<20} {table.rows:>9,} rows")
+        elif args.store_command == "migrate":
+            print(
+                f"store: {store.path}: schema version {before} -> {store.schema_version} "
+                f"(latest {LATEST_VERSION})"
+            )
+        elif args.store_command == "export":
+            if args.output:
+                with open(args.output, "w", encoding="utf-8") as out:
+                    written = export_to(store, out)
+            else:
+                written = export_to(store, sys.stdout)
+            print(f"orchestra: exported {sum(written.values()):,} rows from {store.path}", file=sys.stderr)
+        else:
+            with contextlib.ExitStack() as stack:
+                source = (
+                    sys.stdin if args.file == "-" else stack.enter_context(open(args.file, encoding="utf-8"))
+                )
+                loaded = import_from(store, source, source=args.file)
+            print(f"orchestra: imported {sum(loaded.values()):,} rows into {store.path}", file=sys.stderr)
+    return 0
 
 
 def _serve_mcp(args: argparse.Namespace) -> int:

@@ -28,7 +28,7 @@ MAY_IMPORT: dict[str, set[str]] = {
     "agents": {"errors", "config", "graph", "models", "tools", "layers", "sandbox"},
     "heartbeat": {"errors", "config", "graph", "models", "tools", "agents", "services", "store"},
     "mcp_server": {"errors", "logs", "config", "services", "heartbeat"},
-    "cli": {"errors", "logs", "version", "config", "graph", "agents", "heartbeat", "mcp_server", "tools"},
+    "cli": {"errors", "logs", "version", "config", "graph", "agents", "heartbeat", "mcp_server", "tools", "store"},
 }
 """Room → the rooms it may import. A room is a subpackage or a top-level module of orchestra;
 the package's own ``__init__`` re-exports the public API and may import any room."""

@@ -9,8 +9,10 @@ Times are stored as Unix seconds (REAL); JSON columns hold text.
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 from collections.abc import Sequence
+from pathlib import Path
 
 V1_CORE = """
 CREATE TABLE memories (
@@ -270,3 +272,11 @@ def apply_migrations(
             conn.execute(statement)
         conn.execute(f"PRAGMA user_version = {int(version)}")
     return target
+
+
+def stored_version(path: Path) -> int:
+    """The schema version of the store file at ``path`` without migrating it (0: no file yet)."""
+    if not path.exists():
+        return 0
+    with contextlib.closing(sqlite3.connect(path)) as connection:
+        return int(connection.execute("PRAGMA user_version").fetchone()[0])
