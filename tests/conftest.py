@@ -43,3 +43,18 @@ def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> It
 def anyio_backend() -> str:
     """Async tests run on asyncio only."""
     return "asyncio"
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[object]:
+    """A throwaway PostgreSQL server for the session; skips (fails under ORCHESTRA_REQUIRE_POSTGRES=1)
+    with the one-line reason where none can be started."""
+    from tests.postgres_cluster import REQUIRE_POSTGRES, ClusterUnavailable, start_cluster
+
+    try:
+        with start_cluster() as cluster:
+            yield cluster
+    except ClusterUnavailable as reason:
+        if os.environ.get(REQUIRE_POSTGRES) == "1":
+            pytest.fail(f"PostgreSQL is required here ({REQUIRE_POSTGRES}=1): {reason}", pytrace=False)
+        pytest.skip(f"no PostgreSQL server can start here: {reason}")
