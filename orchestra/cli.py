@@ -347,6 +347,9 @@ def run() -> None:
     process.
     """
     code = main()
+    sandbox = sys.modules.get("orchestra.sandbox.process")  # loaded only if a command used it
+    if sandbox is not None:
+        sandbox.close_all()  # its atexit handler, which os._exit skips: zygotes and scratch dirs go
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(ValueError, OSError):  # closed, or a reader that left
             stream.flush()

@@ -13,6 +13,7 @@ from orchestra.sandbox.executor import SandboxExecutor
 from orchestra.sandbox.guard import GuardedExecutor
 from orchestra.sandbox.isolation import PROTECTIONS, Isolation, IsolationUnavailable, choose
 from orchestra.sandbox.limits import Limits
+from orchestra.sandbox.process import close_all
 
 __all__ = [
     "PROTECTIONS",
@@ -22,4 +23,5 @@ __all__ = [
     "Limits",
     "SandboxExecutor",
     "choose",
+    "close_all",
 ]

@@ -9,6 +9,7 @@ that started a process exits, and layer threads come and go.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import json
 import os
@@ -86,7 +87,8 @@ class Zygote:
         if isolation.mechanism == "bubblewrap":
             env: dict[str, str] = {}
         else:
-            self.scratch = cwd = tempfile.mkdtemp(prefix="orchestra-sandbox-")
+            sweep_scratch()
+            self.scratch = cwd = tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-")
             env = worker_environment(self.scratch)
         # lives as long as the zygote, which writes to it only if it fails (workers write to /dev/null)
         self.stderr: IO[bytes] = tempfile.TemporaryFile(prefix="orchestra-zygote-")  # noqa: SIM115
@@ -217,6 +219,50 @@ class Zygote:
 
 _zygotes: dict[tuple[str, ...], Zygote] = {}
 _zygotes_lock = threading.Lock()
+
+SCRATCH_PREFIX = "orchestra-sandbox-"
+"""Scratch directories (rlimits mode) are ``orchestra-sandbox-<host pid>-<random>`` in the temp dir."""
+
+
+def close_all() -> None:
+    """Close every zygote of this process, removing their scratch directories.
+
+    Called at exit (the CLI, which skips the interpreter's teardown, calls it itself).
+    """
+    with _zygotes_lock:
+        zygotes = list(_zygotes.values())
+        _zygotes.clear()
+    for zygote in zygotes:
+        zygote.close()
+
+
+def sweep_scratch() -> int:
+    """Remove the scratch directories of host processes that no longer run; returns how many.
+
+    A host killed outright (SIGKILL, a crash) cannot remove its own; without this, each such
+    run would leave one behind in the temp directory for good.
+    """
+    removed = 0
+    for path in Path(tempfile.gettempdir()).glob(f"{SCRATCH_PREFIX}*"):
+        owner = path.name[len(SCRATCH_PREFIX) :].split("-", 1)[0]
+        if not owner.isdigit() or _running(int(owner)):
+            continue  # not one of ours by name, or its host still runs
+        shutil.rmtree(path, ignore_errors=True)
+        removed += 1
+    return removed
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another user's live process
+    return True
+
+
+atexit.register(close_all)
 
 
 def zygote_for(isolation: Isolation) -> Zygote:
