@@ -1,17 +1,16 @@
-"""What the method signatures cannot say to other MCP clients: enums, bounds, annotations, result shapes.
+"""What the method signatures cannot say to other MCP clients: enums, bounds, annotations.
 
 The services check every value themselves (and their messages are what a client reads on a
 bad call); the schema hints here only tell a client up front what those checks accept.
+Result shapes are in ``_results``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Any
 
 from mcp.types import ToolAnnotations
-from pydantic import Field
-from typing_extensions import TypedDict
 
 from orchestra.services.vocabulary import (
     GOAL_ACTIONS,
@@ -115,75 +114,3 @@ def tool_annotations(tool: str) -> ToolAnnotations:
         openWorldHint=tool in _OPEN_WORLD,
     )
 
-
-# ------------------------------------------------------------------------------ result shapes
-
-
-class CreatedMemory(TypedDict):
-    """What ``create_memory`` returns."""
-
-    memory_id: str
-    memory_type: str
-    importance: float
-    created_at: str
-    embedded: bool
-    embedding_model: str | None
-
-
-class Memory(TypedDict):
-    """A stored memory as ``get_memory`` returns it."""
-
-    memory_id: str
-    content: str
-    memory_type: str
-    importance: float
-    metadata: dict[str, Any]
-    project_id: str | None
-    session_id: str | None
-    created_at: str
-    updated_at: str
-    embedding_model: str | None
-
-
-class SearchHit(TypedDict):
-    """One ``search_memories`` result."""
-
-    memory_id: str
-    content: str
-    memory_type: str
-    importance: float
-    score: float
-    method: str
-    metadata: dict[str, Any]
-    created_at: str
-
-
-class RecalledMemory(TypedDict):
-    """One memory ``semantic_recall`` found."""
-
-    memory_id: str
-    memory_type: Annotated[str, Field(json_schema_extra={"enum": list(MEMORY_TYPES)})]
-    content: str
-    importance: float
-    score: float
-    similarity: float
-
-
-class Recall(TypedDict):
-    """What ``semantic_recall`` returns as data: its text, the method that ranked, and the memories."""
-
-    result: str
-    method: str
-    fallback_reason: str | None
-    memories: list[RecalledMemory]
-
-
-RESULTS: dict[str, Any] = {
-    "create_memory": CreatedMemory,
-    "get_memory": Memory | None,
-    "search_memories": list[SearchHit],
-    "semantic_recall": Recall,
-}
-VALUES: dict[str, str] = {"semantic_recall": "result"}
-"""Tools whose output schema carries ``MCP_VALUE_KEY``, and the property it names."""
-"""Return types richer than the service's ``dict[str, Any]``, by tool."""

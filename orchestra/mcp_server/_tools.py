@@ -6,18 +6,22 @@ import inspect
 import json
 import re
 import sys
+import threading
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Annotated, Any, get_origin
 
+import anyio
 import structlog
 from mcp.server.fastmcp import FastMCP
 from mcp.server.fastmcp.exceptions import ToolError
 from mcp.types import CallToolResult, ContentBlock, TextContent
-from pydantic import Field, ValidationError
+from mcp.types import Tool as MCPTool
+from pydantic import BaseModel, Field, RootModel, TypeAdapter, ValidationError, create_model
 from typing_extensions import is_typeddict
 
 from orchestra.errors import ServiceError, describe
-from orchestra.mcp_server._schemas import RESULTS, VALUES, parameter_hints, tool_annotations
+from orchestra.mcp_server._results import RESULTS, VALUES
+from orchestra.mcp_server._schemas import parameter_hints, tool_annotations
 from orchestra.mcp_server._transports import gated
 from orchestra.services.surface import TOOL_NAMES, CognitiveServices
 from orchestra.services.vocabulary import MCP_VALUE_KEY
@@ -71,6 +75,7 @@ def build_server(
     )
     for name in TOOL_NAMES:
         server.add_service_tool(name, getattr(services, name), data=_data_of(services, name))
+    server.type_results()
     return server
 
 
@@ -106,6 +111,10 @@ class _CognitiveMCP(FastMCP):
                 await run(filtered, write, *rest, **options)
 
         lowlevel.run = gated_run  # type: ignore[method-assign,assignment]
+        self.results: dict[str, Any] = {}
+        """Result type of each service tool (see ``type_results``)."""
+        self._typing: threading.Thread | None = None
+        self._typing_failed: BaseException | None = None
 
     def add_service_tool(
         self,
@@ -127,10 +136,47 @@ class _CognitiveMCP(FastMCP):
             annotations=tool_annotations(name),
             structured_output=True,
         )
-        registered = self._tool_manager.get_tool(name)
-        schema = registered.fn_metadata.output_schema if registered is not None else None
-        if name in VALUES and schema is not None:
-            schema[MCP_VALUE_KEY] = VALUES[name]
+        self.results[name] = result_type(name, method)
+
+    def type_results(self) -> None:
+        """Build the output models and schemas of the tools in a daemon thread.
+
+        Pydantic takes about 0.2 s for all of them; in the background a server that is
+        prestarted and never adopted still exits as soon as its stdin closes (issue 13),
+        and one that is adopted has them by its first ``tools/list``, which waits for them.
+        """
+        self._typing = threading.Thread(target=self._type_results, name="orchestra-mcp-results", daemon=True)
+        self._typing.start()
+
+    def _type_results(self) -> None:
+        try:
+            for name, returns in self.results.items():
+                registered = self._tool_manager.get_tool(name)
+                if registered is None:
+                    continue
+                model = output_model(name, returns)
+                # A RootModel's schema is a $ref to its type's; the type's own schema is the object.
+                wrapped = _wrapped(returns)
+                schema = model.model_json_schema() if wrapped else TypeAdapter(returns).json_schema()
+                if name in VALUES:
+                    schema[MCP_VALUE_KEY] = VALUES[name]
+                registered.fn_metadata.output_model = model
+                registered.fn_metadata.output_schema = schema
+        except BaseException as error:  # reported by every listing and call, not lost in the thread
+            self._typing_failed = error
+
+    async def _typed(self) -> None:
+        """Wait for ``type_results``; raise what it failed with."""
+        if self._typing is not None and self._typing.is_alive():
+            await anyio.to_thread.run_sync(self._typing.join)
+        if self._typing_failed is not None:
+            failed = self._typing_failed
+            raise RuntimeError(f"output schemas failed: {describe(failed)}") from failed
+
+    async def list_tools(self) -> list[MCPTool]:
+        """The tools, with their output schemas once ``type_results`` has built them."""
+        await self._typed()
+        return await super().list_tools()
 
     async def call_tool(
         self, name: str, arguments: dict[str, Any]
@@ -146,6 +192,7 @@ class _CognitiveMCP(FastMCP):
                 f"Error executing tool {name}: unexpected argument(s) {', '.join(map(repr, unknown))}; "
                 f"valid: {valid}"
             )
+        await self._typed()
         broken = _unencodable(arguments)
         if broken is not None:
             raise ToolError(
@@ -208,13 +255,12 @@ def _as_tool(
 
     FastMCP turns an empty list or ``None`` into *no* content, which smolagents' MCP
     adapter rejects ("returned an empty content"); returning the ``CallToolResult``
-    ourselves keeps one JSON text item while FastMCP still derives and checks the output
-    schema from the ``Annotated`` return type. Booleans are strict (``1`` and ``"yes"`` are
+    ourselves keeps one JSON text item while FastMCP still checks it against the output
+    model ``type_results`` gives the tool. Booleans are strict (``1`` and ``"yes"`` are
     refused) and parameters carry the enums and bounds of :mod:`._schemas`.
     """
     signature = inspect.signature(method, eval_str=True)
-    returns = RESULTS.get(name, signature.return_annotation)
-    wrap = not (get_origin(returns) is dict or is_typeddict(returns))  # FastMCP's object-result rule
+    wrap = _wrapped(result_type(name, method))
     arg_docs = _arg_docs(inspect.getdoc(method) or "")
     parameters = []
     for parameter in signature.parameters.values():
@@ -250,9 +296,31 @@ def _as_tool(
     call.__name__ = call.__qualname__ = name
     call.__doc__ = method.__doc__
     call.__signature__ = signature.replace(  # type: ignore[attr-defined]
-        parameters=parameters, return_annotation=Annotated[CallToolResult, returns]
+        parameters=parameters, return_annotation=CallToolResult  # its output model: type_results
     )
     return call
+
+
+def result_type(name: str, method: Callable[..., Awaitable[Any]]) -> Any:
+    """The type of ``name``'s results: its entry in ``RESULTS``, else the method's return annotation."""
+    return RESULTS.get(name, inspect.signature(method, eval_str=True).return_annotation)
+
+
+def _wrapped(returns: Any) -> bool:
+    """FastMCP's rule: an object result is the structured content, anything else sits under ``result``."""
+    return not (get_origin(returns) is dict or is_typeddict(returns))
+
+
+def output_model(name: str, returns: Any) -> type[BaseModel]:
+    """The model ``name``'s structured results are validated with; its schema is the output schema.
+
+    An object result is a ``RootModel`` of its type: FastMCP's own rebuild of a TypedDict
+    (from ``get_type_hints``) would drop its fields' ``Annotated`` enums and give
+    ``NotRequired`` keys a null default. Anything else sits under ``result``, as FastMCP has it.
+    """
+    if not _wrapped(returns):
+        return RootModel[returns]
+    return create_model(f"{name}Output", result=(returns, ...))
 
 
 def without_args(doc: str) -> str:
