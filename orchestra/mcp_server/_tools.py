@@ -6,16 +6,13 @@ import inspect
 import json
 import re
 import sys
-import threading
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Annotated, Any, get_origin
 
-import anyio
 import structlog
 from mcp.server.fastmcp import FastMCP
 from mcp.server.fastmcp.exceptions import ToolError
 from mcp.types import CallToolResult, ContentBlock, TextContent
-from mcp.types import Tool as MCPTool
 from pydantic import BaseModel, Field, RootModel, TypeAdapter, ValidationError, create_model
 from typing_extensions import is_typeddict
 
@@ -113,8 +110,6 @@ class _CognitiveMCP(FastMCP):
         lowlevel.run = gated_run  # type: ignore[method-assign,assignment]
         self.results: dict[str, Any] = {}
         """Result type of each service tool (see ``type_results``)."""
-        self._typing: threading.Thread | None = None
-        self._typing_failed: BaseException | None = None
 
     def add_service_tool(
         self,
@@ -139,44 +134,23 @@ class _CognitiveMCP(FastMCP):
         self.results[name] = result_type(name, method)
 
     def type_results(self) -> None:
-        """Build the output models and schemas of the tools in a daemon thread.
+        """Give every service tool its output model and published schema (``_results``).
 
-        Pydantic takes about 0.2 s for all of them; in the background a server that is
-        prestarted and never adopted still exits as soon as its stdin closes (issue 13),
-        and one that is adopted has them by its first ``tools/list``, which waits for them.
+        FastMCP's own derivation rebuilds a TypedDict's top level from its type hints, which
+        drops the enums of top-level fields and gives ``NotRequired`` keys a null default; a
+        ``RootModel`` of the type checks each result, and pydantic's schema of it is published.
         """
-        self._typing = threading.Thread(target=self._type_results, name="orchestra-mcp-results", daemon=True)
-        self._typing.start()
-
-    def _type_results(self) -> None:
-        try:
-            for name, returns in self.results.items():
-                registered = self._tool_manager.get_tool(name)
-                if registered is None:
-                    continue
-                model = output_model(name, returns)
-                # A RootModel's schema is a $ref to its type's; the type's own schema is the object.
-                wrapped = _wrapped(returns)
-                schema = model.model_json_schema() if wrapped else TypeAdapter(returns).json_schema()
-                if name in VALUES:
-                    schema[MCP_VALUE_KEY] = VALUES[name]
-                registered.fn_metadata.output_model = model
-                registered.fn_metadata.output_schema = schema
-        except BaseException as error:  # reported by every listing and call, not lost in the thread
-            self._typing_failed = error
-
-    async def _typed(self) -> None:
-        """Wait for ``type_results``; raise what it failed with."""
-        if self._typing is not None and self._typing.is_alive():
-            await anyio.to_thread.run_sync(self._typing.join)
-        if self._typing_failed is not None:
-            failed = self._typing_failed
-            raise RuntimeError(f"output schemas failed: {describe(failed)}") from failed
-
-    async def list_tools(self) -> list[MCPTool]:
-        """The tools, with their output schemas once ``type_results`` has built them."""
-        await self._typed()
-        return await super().list_tools()
+        for name, returns in self.results.items():
+            registered = self._tool_manager.get_tool(name)
+            if registered is None:
+                continue
+            model = output_model(name, returns)
+            # A RootModel's schema is a $ref to its type's; the type's own schema is the object.
+            schema = model.model_json_schema() if _wrapped(returns) else TypeAdapter(returns).json_schema()
+            if name in VALUES:
+                schema[MCP_VALUE_KEY] = VALUES[name]
+            registered.fn_metadata.output_model = model
+            registered.fn_metadata.output_schema = schema
 
     async def call_tool(
         self, name: str, arguments: dict[str, Any]
@@ -192,7 +166,6 @@ class _CognitiveMCP(FastMCP):
                 f"Error executing tool {name}: unexpected argument(s) {', '.join(map(repr, unknown))}; "
                 f"valid: {valid}"
             )
-        await self._typed()
         broken = _unencodable(arguments)
         if broken is not None:
             raise ToolError(
