@@ -19,6 +19,9 @@ from __future__ import annotations
 
 import difflib
 
+MORE_SHOWN = 3
+"""Further problems of a config error that its message quotes (the rest are counted)."""
+
 
 class OrchestraError(Exception):
     """Base of every error orchestra raises on purpose."""
@@ -48,7 +51,9 @@ class ConfigError(OrchestraError):
         super().__init__(self.render())
 
     def __str__(self) -> str:
-        extra = f" (and {len(self.more)} more: {'; '.join(self.more)})" if self.more else ""
+        """The first problem, then a few of the others: thousands of bad layers must not make a 1 MB line."""
+        shown = "; ".join(self.more[:MORE_SHOWN]) + ("; ..." if len(self.more) > MORE_SHOWN else "")
+        extra = f" (and {len(self.more)} more: {shown})" if self.more else ""
         return self.render() + extra
 
     def render(self) -> str:

@@ -53,9 +53,13 @@ def load_config(path: str | Path, overrides: list[str] | None = None) -> Config:
 def config_from_text(text: str, *, file: str = "<string>", overrides: list[str] | None = None) -> Config:
     """Parse YAML text into a validated config (see :func:`load_config`)."""
     data, source = parse_yaml(text, file)
+    if data is None:  # '---' or '~' alone says nothing, as an empty file does: the defaults
+        data = {}
     if not isinstance(data, dict):
         raise ConfigError(
-            "the config must be a mapping of sections (models, root, layers, ...)", file=file, line=1
+            "the config must be a mapping of sections (models, root, layers, ...)",
+            file=file,
+            line=source.lines.get("", 1),  # where the document starts, past any leading comments
         )
     return config_from_dict(data, source=source, overrides=overrides)
 

@@ -19,6 +19,8 @@ ROOT_NAME = "consciousness"
 def check_references(config: Config, source: SourceMap) -> None:
     """Raise a located ``ConfigError`` for the first name that points nowhere."""
     profiles = list(config.models)
+    if not profiles:  # else the error would blame root.model, a key the file may not even have
+        raise source.error("models", "at least one model profile is required")
     for name, profile in config.models.items():
         for index, fallback in enumerate(profile.fallbacks):
             if fallback not in config.models:

@@ -183,10 +183,22 @@ class GraphConfig(StrictModel):
     )
 
 
+def _check_module_path(path: str) -> str:
+    """An absolute dotted module path: import_module raises TypeError on '.x' and ValueError on ''."""
+    if not all(part.isidentifier() for part in path.split(".")):
+        raise ValueError(
+            f"'{path}' is not a module path; write it dotted and absolute, e.g. orchestra.tools.builtin"
+        )
+    return path
+
+
+ModulePath = Annotated[str, AfterValidator(_check_module_path)]
+
+
 class PythonToolSource(StrictModel):
     """In-process tools from a Python module exposing ``provide_tools(context) -> list[Tool]``."""
 
-    python: str = Field(description="Importable module path, e.g. 'orchestra.tools.builtin'.")
+    python: ModulePath = Field(description="Importable module path, e.g. 'orchestra.tools.builtin'.")
 
 
 class ServicesToolSource(StrictModel):

@@ -48,6 +48,8 @@ def _render_error(error: Any, source: SourceMap) -> ConfigError:
         message = f"must be > {ctx['gt']}"
     elif kind == "less_than_equal":
         message = f"must be <= {ctx['le']}"
+    elif kind == "less_than":
+        message = f"must be < {ctx['lt']}"
     elif kind == "literal_error":
         message = f"must be one of {ctx['expected']}"
     elif kind == "value_error":

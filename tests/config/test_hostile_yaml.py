@@ -18,12 +18,12 @@ from orchestra.errors import ConfigError
 CORPUS = Path(__file__).parent / "corpus"
 
 CASES = {
-    "billion_laughs.yaml": ("the config expands to more than 100,000 values", 1),
-    "billion_laughs_under_unknown_key.yaml": ("the config expands to more than 100,000 values", 3),
-    "recursive_alias.yaml": ("nested deeper than 64 levels (a recursive alias?)", 2),
-    "unknown_tag.yaml": ("x: unknown YAML tag '!custom'", 2),
-    "python_object_tag.yaml": ("unknown YAML tag 'tag:yaml.org,2002:python/object:os.system'", 2),
-    "not_utf8.yaml": ("not UTF-8 text: byte 0xff cannot be read", 3),
+    "billion_laughs.yaml": ("the config expands to more than 100,000 values", 2),
+    "billion_laughs_under_unknown_key.yaml": ("the config expands to more than 100,000 values", 4),
+    "recursive_alias.yaml": ("nested deeper than 64 levels (a recursive alias?)", 3),
+    "unknown_tag.yaml": ("x: unknown YAML tag '!custom'", 3),
+    "python_object_tag.yaml": ("unknown YAML tag 'tag:yaml.org,2002:python/object:os.system'", 3),
+    "not_utf8.yaml": ("not UTF-8 text: byte 0xff cannot be read", 4),
 }
 
 
@@ -40,11 +40,25 @@ def test_corpus_file_gets_one_located_line_quickly(name: str) -> None:
     assert "\n" not in message
 
 
-def test_deep_nesting_is_refused(tmp_path: Path) -> None:
+def test_deep_nesting_is_refused_where_it_starts(tmp_path: Path) -> None:
     path = tmp_path / "deep.yaml"
-    path.write_text("x: " + "[" * 5000 + "]" * 5000 + "\n")
-    with pytest.raises(ConfigError, match="nested too deeply to read"):
+    path.write_text("version: 1\nx: " + "[" * 5000 + "]" * 5000 + "\n")
+    started = time.monotonic()
+    with pytest.raises(ConfigError) as caught:
         load_config(path)
+    assert time.monotonic() - started < 1.0
+    assert "nested deeper than 64 levels" in str(caught.value)
+    assert str(caught.value).endswith(":2)")
+
+
+def test_what_a_file_writes_is_bounded_while_it_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "wide.yaml"
+    path.write_text("version: 1\nx:\n" + "  - 1\n" * 150_000)
+    started = time.monotonic()
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    assert time.monotonic() - started < 1.0
+    assert "the config writes more than 20,000 values" in str(caught.value)
 
 
 def test_moderate_nesting_past_the_limit_is_located(tmp_path: Path) -> None:
