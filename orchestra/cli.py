@@ -18,6 +18,9 @@ from typing import Any
 from orchestra.errors import OrchestraError
 from orchestra.version import __version__
 
+EVERY_FROM_CONFIG = "from-config"
+"""What ``--every`` without a value stands for: the config's ``heartbeat.every``."""
+
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -53,7 +56,13 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--store", help="SQLite store path (overrides services.store_path)")
     beat = with_config("heartbeat", "run one heartbeat (or keep beating with --every) and print a summary")
     beat.add_argument("--json", action="store_true", help="print each beat as one JSON object")
-    beat.add_argument("--every", help="keep beating at this interval, e.g. 1h (default: one beat)")
+    beat.add_argument(
+        "--every",
+        nargs="?",
+        const=EVERY_FROM_CONFIG,
+        metavar="INTERVAL",
+        help="keep beating at this interval, e.g. 1h; alone, at heartbeat.every (default: one beat)",
+    )
     beat.add_argument("--jitter", help="random extra delay per interval, e.g. 5m (default from config)")
     beat.add_argument("--trace", action="store_true", help="include the full execution trace in --json")
     beat.add_argument("--store", help="SQLite store path (overrides services.store_path)")
@@ -187,15 +196,14 @@ def _check_beat_flags(args: argparse.Namespace) -> None:
         raise ValueError("--jitter spaces beats kept by --every; add --every (e.g. --every 1h)")
     if args.trace and not args.json:
         raise ValueError("--trace adds the execution trace to --json output; add --json")
-    if args.every:
-        try:
-            every_s = parse_duration(args.every)
-            if args.jitter:
-                parse_duration(args.jitter)
-        except ValueError as bad:
-            raise ValueError(f"--every/--jitter: {bad}") from None
-        if every_s < 1:
-            raise ValueError(f"--every {args.every}: beats must be at least 1s apart")
+    try:
+        if args.jitter:
+            parse_duration(args.jitter)
+        every_s = parse_duration(args.every) if args.every and args.every != EVERY_FROM_CONFIG else None
+    except ValueError as bad:
+        raise ValueError(f"--every/--jitter: {bad}") from None
+    if every_s is not None and every_s < 1:  # the config's heartbeat.every is checked when it loads
+        raise ValueError(f"--every {args.every}: beats must be at least 1s apart")
 
 
 def _heartbeat(args: argparse.Namespace, config: Any) -> int:
@@ -233,7 +241,7 @@ def _heartbeat(args: argparse.Namespace, config: Any) -> int:
         signal.signal(signal.SIGTERM, request_stop)
         run_schedule(
             heartbeat,
-            every_s=parse_duration(args.every),
+            every_s=parse_duration(config.heartbeat.every if args.every == EVERY_FROM_CONFIG else args.every),
             jitter_s=parse_duration(args.jitter or config.heartbeat.jitter),
             cooldown_s=parse_duration(config.heartbeat.cooldown_after_user),
             stop=stop,

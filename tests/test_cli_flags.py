@@ -28,6 +28,8 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
         (["--every", "0s"], "--every 0s: beats must be at least 1s apart"),
         (["--every", "banana"], "--every/--jitter: invalid duration 'banana'"),
         (["--every", "1h", "--jitter", "soon"], "--every/--jitter: invalid duration 'soon'"),
+        (["--every", "--jitter", "soon"], "--every/--jitter: invalid duration 'soon'"),
+        (["--every", "--set", "heartbeat.every=0s"], "heartbeat.every: '0s': beats must be at least 1s apart"),
     ],
 )
 def test_a_heartbeat_flag_that_would_be_ignored_is_refused(
@@ -37,6 +39,38 @@ def test_a_heartbeat_flag_that_would_be_ignored_is_refused(
     lines = capsys.readouterr().err.strip().splitlines()
     assert len(lines) == 1
     assert lines[0].startswith(f"orchestra: error: {said}")
+
+
+def test_every_alone_beats_at_the_configs_interval(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``heartbeat.every`` is what ``--every`` without a value uses (it was read by nothing)."""
+    import orchestra.heartbeat.scheduler as scheduler
+
+    seen: dict[str, float] = {}
+
+    def record(heartbeat: object, *, every_s: float, jitter_s: float, **_: object) -> list[object]:
+        seen.update(every_s=every_s, jitter_s=jitter_s)
+        return []
+
+    monkeypatch.setattr(scheduler, "run_schedule", record)
+    code = main(
+        [
+            "heartbeat",
+            DEFAULT,
+            "--every",
+            "--store",
+            str(tmp_path / "o.db"),
+            "--set",
+            "heartbeat.every=90s",
+            "--set",
+            "heartbeat.jitter=0s",
+            "--set",
+            "tools.sources=[{python: orchestra.tools.builtin}, {services: in_process}]",
+        ]
+    )
+    assert code == 0
+    assert seen == {"every_s": 90.0, "jitter_s": 0.0}
 
 
 def test_store_flag_picks_the_store(

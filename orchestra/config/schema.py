@@ -41,7 +41,17 @@ def _check_duration(text: str) -> str:
 
 
 Duration = Annotated[str, AfterValidator(_check_duration)]
-"""The litellm-free model id of the deterministic offline policy model."""
+"""A duration such as ``1h``, ``30m``, ``45s``: checked when the config loads, not when first used."""
+
+
+def _check_interval(text: str) -> str:
+    if parse_duration(text) < 1:
+        raise ValueError(f"'{text}': beats must be at least 1s apart")
+    return text
+
+
+Interval = Annotated[str, AfterValidator(_check_interval)]
+"""A scheduler interval: a duration of at least one second."""
 
 
 class StrictModel(BaseModel):
@@ -451,7 +461,9 @@ class HeartbeatConfig(StrictModel):
     resolve_predictions: StrictInt = Field(
         10, ge=0, le=100_000, description="Pending predictions resolved in ORIENT."
     )
-    every: Duration = Field("1h", description="Interval of the scheduler (--every), e.g. 1h, 30m, 45s.")
+    every: Interval = Field(
+        "1h", description="Interval of the scheduler (`--every` without a value), e.g. 1h, 30m, 45s."
+    )
     jitter: Duration = Field("5m", description="Random extra delay, 0 to this, added to each interval.")
     cooldown_after_user: Duration = Field(
         "30m", description="No beat sooner than this after a user session ends."
