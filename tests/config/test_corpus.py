@@ -12,7 +12,6 @@ fresh processes.
 from __future__ import annotations
 
 import re
-import time
 from pathlib import Path
 
 import pytest
@@ -28,10 +27,6 @@ FILE_ONLY = {"a_directory.yaml": "a directory has no lines"}
 
 UNSET = [f"ORCHESTRA_CORPUS_UNSET_{n}" for n in range(1, 10)]
 """Variables the corpus relies on being unset."""
-
-MAX_SECONDS = 1.0
-"""A sanity bound per file once orchestra is imported (bombs stop in milliseconds), not a benchmark."""
-
 
 def header(entry: Path) -> tuple[str, str | None]:
     """The ``# expect:`` text and the optional ``# key:`` of a corpus entry."""
@@ -50,14 +45,6 @@ def test_the_corpus_holds_at_least_a_hundred_configs() -> None:
     assert len(ENTRIES) >= 100
 
 
-@pytest.fixture(scope="module")
-def warm() -> None:
-    """Import what ``validate`` imports once, so the time bound measures the config, not imports."""
-    import orchestra.tools.mcp_bridge  # noqa: F401 - the MCP client stack: a second, on first use
-
-    main(["validate", str(CORPUS_VALID / "version_only.yaml")])
-
-
 @pytest.fixture(autouse=True)
 def _corpus_variables_unset(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in UNSET:
@@ -65,14 +52,11 @@ def _corpus_variables_unset(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.mark.parametrize("entry", ENTRIES, ids=[entry.name for entry in ENTRIES])
-def test_validate_gives_one_located_line(
-    entry: Path, warm: None, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_validate_gives_one_located_line(entry: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """How fast is measured by ``benchmarks/config_corpus.py``, not asserted here."""
     expected, key = header(entry)
     capsys.readouterr()
-    started = time.perf_counter()
     code = main(["validate", str(entry)])
-    elapsed = time.perf_counter() - started
     out, err = capsys.readouterr()
     assert code == 2, err
     assert out == ""
@@ -86,7 +70,6 @@ def test_validate_gives_one_located_line(
         assert message.endswith(f"({entry})"), message
     else:
         assert re.search(rf"\({re.escape(str(entry))}:\d+\)", message), message
-    assert elapsed < MAX_SECONDS, f"{entry.name}: {elapsed:.2f} s"
 
 
 VALID = sorted(CORPUS_VALID.iterdir())
