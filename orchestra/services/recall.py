@@ -223,22 +223,6 @@ class RecallEngine:
 
     # -- search -------------------------------------------------------------------------
 
-    async def semantic_recall(
-        self,
-        query: str,
-        top_k: int = 5,
-        threshold: float = 0.7,
-        project_id: str | None = None,
-        session_id: str | None = None,
-        memory_types: list[str] | None = None,
-        weight_by_importance: bool = True,
-    ) -> str:
-        """Recall for prompt injection: a header naming the method, then one line per memory."""
-        recalled = await self.recall(
-            query, top_k, threshold, project_id, session_id, memory_types, weight_by_importance
-        )
-        return recalled.text()
-
     async def recall(
         self,
         query: str,
@@ -249,7 +233,7 @@ class RecallEngine:
         memory_types: list[str] | None = None,
         weight_by_importance: bool = True,
     ) -> Recalled:
-        """The memories ``semantic_recall`` shows, ranked, for clients that read data, not text.
+        """What ``semantic_recall`` finds, ranked: ``.text()`` for a prompt, ``.data()`` for a program.
 
         ``threshold`` applies to the raw similarity; weighting (score x (0.5 + 0.5 x
         importance)) then reorders the survivors.

@@ -377,9 +377,10 @@ class CognitiveServices:
             memory_types: subset of "episodic", "semantic", "procedural", "strategic"; null for all.
             weight_by_importance: rank by similarity x (0.5 + 0.5 x importance).
         """
-        return await self.recall.semantic_recall(
+        recalled = await self.recall.recall(
             query, top_k, threshold, project_id, session_id, memory_types, weight_by_importance
         )
+        return recalled.text()
 
     # -- heartbeat ----------------------------------------------------------------------
 
