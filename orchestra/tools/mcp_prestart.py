@@ -26,6 +26,7 @@ from typing import Any
 import structlog
 
 from orchestra.config import Config, McpServerConfig, McpToolSource
+from orchestra.errors import OrchestraError
 from orchestra.tools.mcp_process import (
     McpConfigError,
     StderrTap,
@@ -66,11 +67,18 @@ def key_of(config: McpServerConfig, env: dict[str, str]) -> Key:
 def prestart(config: Config) -> int:
     """Start every stdio server of ``config``'s tool sources now; returns how many started.
 
-    A command that cannot run is left for the bridge, which reports it with the config's line.
+    A command that cannot run, or a store path that is wrong, is left for the bridge and the
+    services, which report it with the config's key and line.
     """
+    servers = _stdio_servers(config.tools.sources)
+    try:
+        own = own_server_environment(config) if servers else {}
+    except (OrchestraError, OSError, ValueError) as error:
+        log.debug("mcp_prestart_skipped", error=str(error))
+        return 0
     started = 0
-    for server in _stdio_servers(config.tools.sources):
-        env = server_environment(server, own_server_environment(config))
+    for server in servers:
+        env = server_environment(server, own)
         key = key_of(server, env)
         with _lock:
             if key in _waiting:

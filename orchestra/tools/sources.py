@@ -20,7 +20,7 @@ import structlog
 from smolagents import Tool
 
 from orchestra.config import Config, McpToolSource, PythonToolSource, ServicesToolSource
-from orchestra.errors import ConfigError, StoreError, ToolError
+from orchestra.errors import ConfigError, OrchestraError, StoreError, ToolError
 from orchestra.tools.registry import ToolRegistry
 
 if TYPE_CHECKING:
@@ -54,9 +54,7 @@ class ToolContext:
                 try:
                     self._services = CognitiveServices.open(self.config.services)
                 except StoreError as failure:
-                    if self.config.services.store_path is None:
-                        raise
-                    raise self.config.source.error("services.store_path", str(failure), ConfigError) from None
+                    raise self._located(failure) from None
                 self.closers.append(self._services.close)
             return self._services
 
@@ -80,7 +78,16 @@ class ToolContext:
         """What orchestra's own stdio server gets besides the minimal environment: this store's path."""
         from orchestra.tools.mcp_process import own_server_environment
 
-        return own_server_environment(self.config)
+        try:
+            return own_server_environment(self.config)
+        except StoreError as failure:
+            raise self._located(failure) from None
+
+    def _located(self, failure: StoreError) -> OrchestraError:
+        """A store error of an explicit ``services.store_path``, blamed on that key and line."""
+        if self.config.services.store_path is None:
+            return failure
+        return self.config.source.error("services.store_path", str(failure), ConfigError)
 
     def close(self) -> None:
         """Close everything the sources opened, newest first."""

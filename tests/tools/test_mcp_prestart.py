@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from orchestra.cli import main
 from orchestra.config import config_from_text
 from orchestra.tools import load_tool_sources
@@ -86,3 +88,14 @@ def test_validate_prestarts_and_leaves_no_server(tmp_path: Path) -> None:
     path.write_text(config(tmp_path / "o.db"))
     assert main(["validate", str(path)]) == 0
     assert children_running(MODULE) == [] and not _waiting
+
+
+def test_a_wrong_store_path_is_still_blamed_on_its_key(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Prestarting needs the store path for orchestra's own server; a wrong one is left to the
+    services, which name the key (it was an unlocated exit 1 when prestart raised it first)."""
+    path = tmp_path / "c.yaml"
+    path.write_text(config(tmp_path / "missing" / "o.db"))
+    assert main(["validate", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("orchestra: error: services.store_path: store path ")
+    assert "does not exist" in err and not _waiting
