@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import os
 import socket
 import statistics
@@ -30,16 +29,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from benchmarks.common.cli_runs import offline_environment, publish
+
 ROOT = Path(__file__).resolve().parents[1]
-RESULTS = ROOT / "benchmarks" / "results"
 TARGET_RATIO = 3.0
 TARGET_EXIT_S = 0.5
-
-
-def _environment(home: str) -> dict[str, str]:
-    env = {key: value for key, value in os.environ.items() if not key.endswith("_API_KEY")}
-    env["ORCHESTRA_HOME"] = home
-    return env
 
 
 def baseline_once() -> float:
@@ -63,7 +57,7 @@ def heartbeat_once(overrides: tuple[str, ...] = ()) -> tuple[float, float]:
             [orchestra, "heartbeat", str(ROOT / "configs" / "thoughtseed.yaml"), *sets],
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
-            env=_environment(home),
+            env=offline_environment(home),
         )
         assert process.stdout is not None
         last_line = started
@@ -180,11 +174,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=7, help="runs of each command (default 7)")
     args = parser.parse_args(argv)
     doc = run(args.runs)
-    text = markdown(doc)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "cli-start.json").write_text(json.dumps(doc, indent=2) + "\n")
-    (RESULTS / "cli-start.md").write_text(text)
-    print(text)
+    publish("cli-start", doc, markdown(doc))
     return 0
 
 

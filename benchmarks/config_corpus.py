@@ -30,8 +30,9 @@ from io import BytesIO
 from pathlib import Path
 from typing import Any
 
+from benchmarks.common.cli_runs import offline_environment, publish
+
 ROOT = Path(__file__).resolve().parents[1]
-RESULTS = ROOT / "benchmarks" / "results"
 CORPUS = ROOT / "tests" / "config" / "corpus"
 
 _DRIVER = """
@@ -50,9 +51,8 @@ sys.exit(code)
 
 
 def _environment(home: str, code: Path) -> dict[str, str]:
-    env = {key: value for key, value in os.environ.items() if not key.endswith("_API_KEY")}
+    env = offline_environment(home)
     env = {key: value for key, value in env.items() if not key.startswith("ORCHESTRA_CORPUS_UNSET_")}
-    env["ORCHESTRA_HOME"] = home
     env["PYTHONPATH"] = str(code)
     env["LITELLM_LOCAL_MODEL_COST_MAP"] = "True"
     return env
@@ -223,11 +223,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--baseline", metavar="REV", help="also run the corpus on this git revision's code")
     args = parser.parse_args(argv)
     doc = run(args.baseline)
-    text = markdown(doc)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "config-corpus.json").write_text(json.dumps(doc, indent=2) + "\n")
-    (RESULTS / "config-corpus.md").write_text(text)
-    print(text)
+    publish("config-corpus", doc, markdown(doc))
     return 0
 
 

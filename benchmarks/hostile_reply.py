@@ -24,10 +24,10 @@ import time
 from pathlib import Path
 from typing import Any
 
+from benchmarks.common.cli_runs import offline_environment, publish
 from benchmarks.server.model_server import ModelServer
 
 ROOT = Path(__file__).resolve().parents[1]
-RESULTS = ROOT / "benchmarks" / "results"
 
 
 def beat(overrides: tuple[str, ...]) -> dict[str, Any]:
@@ -35,14 +35,12 @@ def beat(overrides: tuple[str, ...]) -> dict[str, Any]:
     orchestra = str(Path(sys.executable).parent / "orchestra")
     sets = [word for override in overrides for word in ("--set", override)]
     with tempfile.TemporaryDirectory(prefix="hostile-reply-") as home:
-        env = {key: value for key, value in os.environ.items() if not key.endswith("_API_KEY")}
-        env["ORCHESTRA_HOME"] = home
         started = time.perf_counter()
         process = subprocess.Popen(
             [orchestra, "heartbeat", str(ROOT / "configs" / "thoughtseed.yaml"), "--json", *sets],
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
-            env=env,
+            env=offline_environment(home),
         )
         assert process.stdout is not None
         output = process.stdout.read()
@@ -120,11 +118,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reply-mb", type=float, default=10.0, help="size of every reply (default 10)")
     args = parser.parse_args(argv)
     doc = run(args.reply_mb)
-    text = markdown(doc)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "hostile-reply.json").write_text(json.dumps(doc, indent=2) + "\n")
-    (RESULTS / "hostile-reply.md").write_text(text)
-    print(text)
+    publish("hostile-reply", doc, markdown(doc))
     return 0
 
 

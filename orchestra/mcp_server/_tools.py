@@ -124,14 +124,14 @@ class _CognitiveMCP(FastMCP):
         would return, and the rest is structured content for clients that read data.
         """
         self.parameters[name] = tuple(inspect.signature(method).parameters)
+        returns = self.results[name] = result_type(name, method)
         self.add_tool(
-            _as_tool(name, method, data),
+            _as_tool(name, method, returns, data),
             name=name,
             description=without_args(inspect.getdoc(method) or name),
             annotations=tool_annotations(name),
             structured_output=True,
         )
-        self.results[name] = result_type(name, method)
 
     def type_results(self) -> None:
         """Give every service tool its output model and published schema (``_results``).
@@ -222,6 +222,7 @@ def _brief(error: ValidationError) -> str:
 def _as_tool(
     name: str,
     method: Callable[..., Awaitable[Any]],
+    returns: Any,
     data: Callable[..., Awaitable[dict[str, Any]]] | None = None,
 ) -> Callable[..., Awaitable[CallToolResult]]:
     """Wrap a service method so FastMCP sees its schema but the client always gets one content item.
@@ -233,7 +234,7 @@ def _as_tool(
     refused) and parameters carry the enums and bounds of :mod:`._schemas`.
     """
     signature = inspect.signature(method, eval_str=True)
-    wrap = _wrapped(result_type(name, method))
+    wrap = _wrapped(returns)
     arg_docs = _arg_docs(inspect.getdoc(method) or "")
     parameters = []
     for parameter in signature.parameters.values():
@@ -276,7 +277,9 @@ def _as_tool(
 
 def result_type(name: str, method: Callable[..., Awaitable[Any]]) -> Any:
     """The type of ``name``'s results: its entry in ``RESULTS``, else the method's return annotation."""
-    return RESULTS.get(name, inspect.signature(method, eval_str=True).return_annotation)
+    if name in RESULTS:
+        return RESULTS[name]
+    return inspect.signature(method, eval_str=True).return_annotation
 
 
 def _wrapped(returns: Any) -> bool:

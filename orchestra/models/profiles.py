@@ -8,6 +8,7 @@ order (:mod:`orchestra.models.fallback`), each attempt bounded by the profile's 
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 import threading
@@ -94,10 +95,7 @@ def _litellm() -> Any:
     return litellm
 
 
-_warming: list[threading.Thread] = []
-_warming_lock = threading.Lock()
-
-
+@functools.cache
 def warm_litellm() -> None:
     """Import litellm in a background thread now, once: a model that will be called needs it.
 
@@ -105,12 +103,8 @@ def warm_litellm() -> None:
     deadline (a 3 s DECIDE lost all of it to the import under load). A model without
     credentials never calls litellm, so the offline path does not import it at all.
     """
-    with _warming_lock:
-        if _warming or "litellm" in sys.modules:
-            return
-        thread = threading.Thread(target=_litellm, name="orchestra-litellm-import", daemon=True)
-        _warming.append(thread)
-    thread.start()
+    if "litellm" not in sys.modules:
+        threading.Thread(target=_litellm, name="orchestra-litellm-import", daemon=True).start()
 
 
 def bounded_reply(reply: ChatMessage, model_id: str | None, limit: int) -> ChatMessage:
@@ -153,7 +147,7 @@ class ProfileLiteLLMModel(LiteLLMModel):
         self.retryer = DeadlineRetrying(
             max_retries=profile.max_retries, per_call_s=profile.timeout_s, total_s=profile.total_timeout_s
         )
-        if self.api_key or self.api_base or not self._known_key_missing():
+        if self._unset_key_variable() is None:
             warm_litellm()
 
     def generate(self, messages: list[ChatMessage | dict], **kwargs: Any) -> ChatMessage:
@@ -176,12 +170,12 @@ class ProfileLiteLLMModel(LiteLLMModel):
         without a key (the offline fallback) never needs it."""
         return _LazyLitellm()
 
-    def _known_key_missing(self) -> bool:
-        """A known provider's own key variable is unset, and nothing else names a key or server."""
+    def _unset_key_variable(self) -> str | None:
+        """A known provider's own key variable when it is unset and nothing else names a key or server."""
         if self.api_key or self.api_base:
-            return False
+            return None
         variable = PROVIDER_KEY_VARIABLES.get((self.model_id or "").partition("/")[0])
-        return variable is not None and not os.environ.get(variable)
+        return variable if variable is not None and not os.environ.get(variable) else None
 
     def _missing_credentials(self) -> list[str]:
         """Keys litellm says are missing; checked per call so exporting a key later takes effect.
@@ -190,8 +184,9 @@ class ProfileLiteLLMModel(LiteLLMModel):
         """
         if self.api_key:
             return []
-        if self._known_key_missing():
-            return [PROVIDER_KEY_VARIABLES[(self.model_id or "").partition("/")[0]]]
+        unset = self._unset_key_variable()
+        if unset is not None:
+            return [unset]
         report = _litellm().validate_environment(model=self.model_id, api_base=self.api_base)
         return [key for key in report.get("missing_keys", []) if key.endswith("API_KEY")]
 
