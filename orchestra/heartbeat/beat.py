@@ -33,6 +33,7 @@ from orchestra.heartbeat.decision import (
 from orchestra.heartbeat.procedural import procedural_decision
 from orchestra.models import ModelFactory
 from orchestra.services.surface import CognitiveServices
+from orchestra.store.dialect_sql import json_is_true
 from orchestra.tools.sources import ToolContext, load_tool_sources
 
 log = structlog.get_logger(__name__)
@@ -162,10 +163,13 @@ class Heartbeat:
     def _recover(self) -> list[int]:
         """Mark beats left 'running' by a crash as aborted; their writes stay, nothing is redone."""
         with self.services.store.transaction() as conn:
-            rows = conn.execute("SELECT beat FROM beat_journal WHERE status = 'running'").fetchall()
+            rows = conn.execute(
+                "SELECT beat FROM beat_journal WHERE mind = :mind AND status = 'running'"
+            ).fetchall()
             conn.execute(
                 "UPDATE beat_journal SET status = 'aborted', finished_at = ?, "
-                "note = 'interrupted before it finished; found at the next start' WHERE status = 'running'",
+                "note = 'interrupted before it finished; found at the next start' WHERE mind = "
+                ":mind AND status = 'running'",
                 (time.time(),),
             )
         aborted = [int(row[0]) for row in rows]
@@ -189,10 +193,13 @@ class Heartbeat:
             )
         wall_start = time.time()
         with self.services.store.transaction() as conn:
-            cursor = conn.execute(
-                "INSERT INTO beat_journal(status, started_at) VALUES ('running', ?)", (wall_start,)
+            beat = int(
+                conn.execute(
+                    "INSERT INTO beat_journal(mind, status, started_at) VALUES (:mind, "
+                    "'running', ?) RETURNING beat",
+                    (wall_start,),
+                ).fetchone()[0]
             )
-            beat = int(cursor.lastrowid or 0)
         energy_now = self._run(self.services.energy.regenerate())
         self.tool_log.clear()
         # 2. observe
@@ -244,7 +251,7 @@ class Heartbeat:
         counts = self._run(services.goals.counts())
         recent = self._run(services.memory.recent(24.0, 100))
         last_user = services.store.query_one(
-            "SELECT max(coalesce(ended_at, started_at)) FROM journey_sessions"
+            "SELECT max(coalesce(ended_at, started_at)) FROM journey_sessions WHERE mind = :mind"
         )
         since_user = time.time() - float(last_user[0]) if last_user and last_user[0] else None
         snapshot: dict[str, Any] = {
@@ -292,10 +299,13 @@ class Heartbeat:
                     "prediction_not_resolved", prediction=prediction.get("prediction_id"), error=str(failure)
                 )
         identity = services.store.query(
-            "SELECT content FROM memories WHERE json_extract(metadata, '$.identity') = 1 "
+            f"SELECT content FROM memories WHERE mind = :mind AND "
+            f"{json_is_true(services.store.dialect, 'metadata', 'identity')} "
             "ORDER BY importance DESC, created_at DESC LIMIT 5"
         )
-        last = services.store.query_one("SELECT narrative FROM heartbeats ORDER BY seq DESC LIMIT 1")
+        last = services.store.query_one(
+            "SELECT narrative FROM heartbeats WHERE mind = :mind ORDER BY seq DESC LIMIT 1"
+        )
         return {
             "goals": goals,
             "resolved_predictions": len(resolved),
@@ -336,7 +346,8 @@ class Heartbeat:
                 log.info("goal_touch_failed", goal=goal_id, error=str(error))
         with services.store.transaction() as conn:
             conn.execute(
-                "UPDATE beat_journal SET status = 'completed', finished_at = ?, record = ? WHERE beat = ?",
+                "UPDATE beat_journal SET status = 'completed', finished_at = ?, record = ? "
+                "WHERE mind = :mind AND beat = ?",
                 (time.time(), bounded_record(result.to_dict()), result.beat),
             )
 

@@ -28,6 +28,7 @@ from orchestra.mcp_server._transports import (
 )
 from orchestra.services.settings import ServicesSettings
 from orchestra.services.surface import CognitiveServices
+from orchestra.store.minds import MIND_ENV
 
 if TYPE_CHECKING:
     from orchestra.config import Config, McpServerConfig
@@ -99,7 +100,8 @@ def _serve_on(
 ) -> None:
     services = CognitiveServices.open(settings)
     self_url = f"http://{host}:{sock.getsockname()[1]}/mcp" if sock is not None else None
-    runner = HeartbeatRunner(heartbeat_config, services.store.path, self_url) if heartbeat_config else None
+    store = services.store.location.handed_on
+    runner = HeartbeatRunner(heartbeat_config, store, self_url) if heartbeat_config else None
     if runner is not None:
         services.set_heartbeat_runner(runner)
     try:
@@ -148,7 +150,7 @@ class HeartbeatRunner:
     stay, so layers that use their tools still get them.
     """
 
-    def __init__(self, config: Config, store_path: Path, self_url: str | None = None) -> None:
+    def __init__(self, config: Config, store: str, self_url: str | None = None) -> None:
         from orchestra.config import McpToolSource, ServicesToolSource, ToolsConfig, ToolSource
 
         sources: list[ToolSource] = [
@@ -161,7 +163,7 @@ class HeartbeatRunner:
         self.config = config.model_copy(
             update={
                 "tools": ToolsConfig(sources=sources),
-                "services": config.services.model_copy(update={"store_path": str(store_path)}),
+                "services": config.services.with_store(store),
             }
         )
         self.config._source = config.source
@@ -227,8 +229,9 @@ def serve_options(
 
     config = load_config(config_path) if config_path else None
     settings = config.services if config else ServicesSettings()
-    if store:
-        settings = settings.model_copy(update={"store_path": store})
+    settings = settings.with_store(store or None)
+    if os.environ.get(MIND_ENV):
+        settings = settings.model_copy(update={"mind": os.environ[MIND_ENV]})
     serve(transport, settings=settings, host=host, port=port, log_level=log_level, heartbeat_config=config)
 
 

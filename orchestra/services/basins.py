@@ -15,12 +15,11 @@ Rules (reference §1, plus decay where the reference is silent):
 
 from __future__ import annotations
 
-import sqlite3
 from typing import Any
 
 from orchestra.errors import ServiceError
 from orchestra.services._common import blocking, check_limit, check_text, iso, now
-from orchestra.store import Store
+from orchestra.store import Record, Session, Store
 
 STRENGTH_STEP = 0.2
 MAX_STRENGTH = 2.0
@@ -55,14 +54,14 @@ class BasinService:
         self.store = store
         self.half_life_s = half_life_s
 
-    def current_activation(self, row: sqlite3.Row, at: float) -> float:
+    def current_activation(self, row: Record, at: float) -> float:
         """Stored activation decayed to time ``at``."""
         if row["last_activated"] is None:
             return float(row["activation"])
         elapsed = max(0.0, at - float(row["last_activated"]))
         return float(row["activation"]) * 0.5 ** (elapsed / self.half_life_s)
 
-    def view(self, row: sqlite3.Row, at: float) -> dict[str, Any]:
+    def view(self, row: Record, at: float) -> dict[str, Any]:
         """JSON form of a basin at time ``at``."""
         # Rounded before naming the state, so the state agrees with the reported level
         # (a basin just raised to 0.5 is not "decaying" by a microsecond of decay).
@@ -76,29 +75,30 @@ class BasinService:
             "last_activated": iso(row["last_activated"]),
         }
 
-    def ensure_in(self, conn: sqlite3.Connection, basin_ids: list[str]) -> None:
+    def ensure_in(self, conn: Session, basin_ids: list[str]) -> None:
         """Create dormant basins for unknown ids, inside the caller's transaction."""
         at = now()
         conn.executemany(
-            "INSERT OR IGNORE INTO basins(id, activation, strength, created_at) VALUES (?, 0, ?, ?)",
+            "INSERT INTO basins(mind, id, activation, strength, created_at) VALUES (:mind, ?, 0, ?, ?) "
+            "ON CONFLICT (mind, id) DO NOTHING",
             [(b, BASE_STRENGTH, at) for b in basin_ids],
         )
 
-    def activate_in(self, conn: sqlite3.Connection, basin_id: str, strength: float) -> dict[str, Any]:
+    def activate_in(self, conn: Session, basin_id: str, strength: float) -> dict[str, Any]:
         """Activate a basin inside the caller's transaction; return its new view."""
         at = now()
         self.ensure_in(conn, [basin_id])
-        row = conn.execute("SELECT * FROM basins WHERE id = ?", (basin_id,)).fetchone()
+        row = conn.execute("SELECT * FROM basins WHERE mind = :mind AND id = ?", (basin_id,)).fetchone()
         before = self.view(row, at)
         if row["inhibited"]:
             return {**before, "activated": False, "previous_activation": before["activation"]}
         level = min(1.0, self.current_activation(row, at) + strength)
         conn.execute(
-            "UPDATE basins SET activation = ?, strength = min(?, strength + ?), "
-            "activation_count = activation_count + 1, last_activated = ? WHERE id = ?",
-            (level, MAX_STRENGTH, STRENGTH_STEP, at, basin_id),
+            "UPDATE basins SET activation = ?, strength = ?, "
+            "activation_count = activation_count + 1, last_activated = ? WHERE mind = :mind AND id = ?",
+            (level, min(MAX_STRENGTH, float(row["strength"]) + STRENGTH_STEP), at, basin_id),
         )
-        after = conn.execute("SELECT * FROM basins WHERE id = ?", (basin_id,)).fetchone()
+        after = conn.execute("SELECT * FROM basins WHERE mind = :mind AND id = ?", (basin_id,)).fetchone()
         return {
             **self.view(after, at),
             "activated": True,
@@ -125,7 +125,7 @@ class BasinService:
     def snapshot(self) -> list[dict[str, Any]]:
         """All basins now, strongest current activation first (blocking)."""
         at = now()
-        views = [self.view(row, at) for row in self.store.query("SELECT * FROM basins")]
+        views = [self.view(row, at) for row in self.store.query("SELECT * FROM basins WHERE mind = :mind")]
         views.sort(key=lambda v: (v["activation"], v["strength"]), reverse=True)
         return views
 
@@ -164,12 +164,16 @@ class BasinService:
         def write() -> dict[str, Any]:
             with self.store.transaction() as conn:
                 changed = conn.execute(
-                    "UPDATE basins SET inhibited = ? WHERE id = ?", (int(inhibited), basin_id)
+                    "UPDATE basins SET inhibited = ? WHERE mind = :mind AND id = ?",
+                    (int(inhibited), basin_id),
                 ).rowcount
                 if not changed:
                     raise ServiceError(f"no basin with id {basin_id!r}")
                 return self.view(
-                    conn.execute("SELECT * FROM basins WHERE id = ?", (basin_id,)).fetchone(), now()
+                    conn.execute(
+                        "SELECT * FROM basins WHERE mind = :mind AND id = ?", (basin_id,)
+                    ).fetchone(),
+                    now(),
                 )
 
         return await blocking(write)

@@ -78,15 +78,19 @@ class ConsciousnessService:
         def write() -> dict[str, Any]:
             with self.store.transaction() as conn:
                 previous = conn.execute(
-                    "SELECT * FROM beliefs WHERE domain = ? ORDER BY created_at DESC, rowid DESC LIMIT 1",
+                    "SELECT * FROM beliefs WHERE mind = :mind AND domain = ? ORDER BY "
+                    "created_at DESC, seq DESC LIMIT 1",
                     (domain,),
                 ).fetchone()
                 belief_id, at = new_id(), now()
                 conn.execute(
-                    "INSERT INTO beliefs(id, domain, belief, confidence, created_at) VALUES (?, ?, ?, ?, ?)",
+                    "INSERT INTO beliefs(mind, id, domain, belief, confidence, created_at) "
+                    "VALUES (:mind, ?, ?, ?, ?, ?)",
                     (belief_id, domain, dumps(body), conf, at),
                 )
-                count = conn.execute("SELECT count(*) FROM beliefs WHERE domain = ?", (domain,)).fetchone()[0]
+                count = conn.execute(
+                    "SELECT count(*) FROM beliefs WHERE mind = :mind AND domain = ?", (domain,)
+                ).fetchone()[0]
             stability = None
             if previous is not None:
                 before, after = _items(loads(previous["belief"], {})), _items(body)
@@ -107,7 +111,8 @@ class ConsciousnessService:
 
     def _errors(self) -> list[float]:
         rows = self.store.query(
-            "SELECT error FROM predictions WHERE resolved_at IS NOT NULL ORDER BY resolved_at DESC LIMIT ?",
+            "SELECT error FROM predictions WHERE mind = :mind AND resolved_at IS NOT NULL "
+            "ORDER BY resolved_at DESC LIMIT ?",
             (WINDOW,),
         )
         return [float(r[0]) for r in rows]
@@ -123,10 +128,10 @@ class ConsciousnessService:
             h = -sum((x / total) * math.log(x / total) for x in levels)
             spatial = (1 - h / math.log(len(levels))) * max(levels)
         stabilities: list[float] = []
-        for (domain,) in self.store.query("SELECT DISTINCT domain FROM beliefs"):
+        for (domain,) in self.store.query("SELECT DISTINCT domain FROM beliefs WHERE mind = :mind"):
             rows = self.store.query(
-                "SELECT belief, confidence FROM beliefs WHERE domain = ? "
-                "ORDER BY created_at DESC, rowid DESC LIMIT 10",
+                "SELECT belief, confidence FROM beliefs WHERE mind = :mind AND domain = ? "
+                "ORDER BY created_at DESC, seq DESC LIMIT 10",
                 (domain,),
             )
             for newer, older in itertools.pairwise(rows):
@@ -171,15 +176,15 @@ class ConsciousnessService:
         prediction_error = (sum(errors) + 0.5) / (n + 1)
         surprise = (sum(-math.log(max(1 - e, 0.01)) for e in errors) + math.log(2)) / (n + 1)
         latest = self.store.query(
-            "SELECT b.domain, b.confidence FROM beliefs b WHERE b.rowid = "
-            "(SELECT b2.rowid FROM beliefs b2 WHERE b2.domain = b.domain "
-            "ORDER BY b2.created_at DESC, b2.rowid DESC LIMIT 1)"
+            "SELECT b.domain, b.confidence FROM beliefs b WHERE b.mind = :mind AND b.seq = "
+            "(SELECT b2.seq FROM beliefs b2 WHERE b2.mind = :mind AND b2.domain = b.domain "
+            "ORDER BY b2.created_at DESC, b2.seq DESC LIMIT 1)"
         )
         complexity = sum(_entropy(r["confidence"]) for r in latest) / len(latest) if latest else math.log(2)
         basins = self.basins.snapshot()
         winner = self.store.query_one(
-            "SELECT t.* FROM competitions c JOIN thoughtseeds t ON t.id = "
-            "c.winner_id ORDER BY c.created_at DESC LIMIT 1"
+            "SELECT t.* FROM competitions c JOIN thoughtseeds t ON t.mind = c.mind AND t.id = c.winner_id "
+            "WHERE c.mind = :mind ORDER BY c.created_at DESC LIMIT 1"
         )
         return {
             "prediction_error": round(prediction_error, 4),

@@ -8,12 +8,11 @@ spending at once cannot both spend the same energy.
 
 from __future__ import annotations
 
-import sqlite3
 from typing import Any
 
 from orchestra.errors import ServiceError
 from orchestra.services._common import blocking, iso, now
-from orchestra.store import Store
+from orchestra.store import Session, Store
 
 MAX_ENERGY = 20
 REGENERATION_PER_BEAT = 10
@@ -62,7 +61,7 @@ class EnergyService:
     def __init__(self, store: Store) -> None:
         self.store = store
 
-    def _load(self, conn: sqlite3.Connection | None = None) -> dict[str, Any]:
+    def _load(self, conn: Session | None = None) -> dict[str, Any]:
         state: dict[str, Any] = self.store.get_state(_KEY, None, conn)
         if state is None:
             state = {"current": MAX_ENERGY, "spent_total": 0, "regenerated_at": None, "last_action": None}

@@ -8,7 +8,6 @@ refreshes ``updated_at``, which the procedural fallback uses to find stale goals
 
 from __future__ import annotations
 
-import sqlite3
 from typing import Any
 
 from orchestra.errors import ServiceError
@@ -24,12 +23,12 @@ from orchestra.services._common import (
     now,
 )
 from orchestra.services.vocabulary import GOAL_ACTIONS, GOAL_PRIORITIES, GOAL_SOURCES
-from orchestra.store import Store
+from orchestra.store import Record, Store
 
 _LADDER = ("backburner", "queued", "active")
 
 
-def goal_view(row: sqlite3.Row) -> dict[str, Any]:
+def goal_view(row: Record) -> dict[str, Any]:
     """JSON form of a goal."""
     return {
         "goal_id": row["id"],
@@ -72,14 +71,17 @@ class GoalService:
         check_choice("source", source, GOAL_SOURCES)
         goal_id, at = new_id(), now()
 
-        def write() -> sqlite3.Row:
+        def write() -> Record:
             with self.store.transaction() as conn:
                 conn.execute(
-                    "INSERT INTO goals(id, title, description, priority, source, created_at, updated_at) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO goals(mind, id, title, description, priority, source, "
+                    "created_at, updated_at) "
+                    "VALUES (:mind, ?, ?, ?, ?, ?, ?, ?)",
                     (goal_id, title, description, priority, source, at, at),
                 )
-                return conn.execute("SELECT * FROM goals WHERE id = ?", (goal_id,)).fetchone()
+                return conn.execute(
+                    "SELECT * FROM goals WHERE mind = :mind AND id = ?", (goal_id,)
+                ).fetchone()
 
         return goal_view(await blocking(write))
 
@@ -94,7 +96,7 @@ class GoalService:
         if priority is not None:
             check_choice("priority", priority, GOAL_PRIORITIES)
         check_limit("limit", limit)
-        sql = "SELECT * FROM goals WHERE 1 = 1"
+        sql = "SELECT * FROM goals WHERE mind = :mind"
         params: list[Any] = []
         if priority is not None:
             sql += " AND priority = ?"
@@ -114,7 +116,7 @@ class GoalService:
         rows = await blocking(
             self.store.query,
             "SELECT CASE status WHEN 'open' THEN priority ELSE status "
-            "END AS k, count(*) FROM goals GROUP BY k",
+            "END AS k, count(*) FROM goals WHERE mind = :mind GROUP BY k",
         )
         counts = {key: 0 for key in (*GOAL_PRIORITIES, "completed", "abandoned")}
         counts.update({row[0]: int(row[1]) for row in rows})
@@ -134,7 +136,7 @@ class GoalService:
 
     def _update(self, goal_id: str, action: str, note: str | None) -> dict[str, Any]:
         with self.store.transaction() as conn:
-            row = conn.execute("SELECT * FROM goals WHERE id = ?", (goal_id,)).fetchone()
+            row = conn.execute("SELECT * FROM goals WHERE mind = :mind AND id = ?", (goal_id,)).fetchone()
             if row is None:
                 raise ServiceError(f"no goal with id {goal_id!r}")
             if row["status"] != "open":
@@ -153,10 +155,10 @@ class GoalService:
                 progress.append({"at": iso(at), "action": action, "note": note})
             conn.execute(
                 "UPDATE goals SET priority = ?, status = ?, progress = ?, "
-                "updated_at = ?, closed_at = ? WHERE id = ?",
+                "updated_at = ?, closed_at = ? WHERE mind = :mind AND id = ?",
                 (priority, status, dumps(progress), at, closed, goal_id),
             )
-            new = conn.execute("SELECT * FROM goals WHERE id = ?", (goal_id,)).fetchone()
+            new = conn.execute("SELECT * FROM goals WHERE mind = :mind AND id = ?", (goal_id,)).fetchone()
         view = goal_view(new)
         view["action"] = action
         view["changed"] = priority != row["priority"] or status != row["status"] or bool(note)

@@ -67,10 +67,12 @@ class HeartbeatControl:
 
     def _status(self) -> dict[str, Any]:
         state = self._state()
-        row = self.store.query_one("SELECT count(*), max(finished_at) FROM heartbeats")
+        row = self.store.query_one("SELECT count(*), max(finished_at) FROM heartbeats WHERE mind = :mind")
         count = int(row[0]) if row else 0
         last = float(row[1]) if row and row[1] is not None else None
-        last_row = self.store.query_one("SELECT narrative, actions FROM heartbeats ORDER BY seq DESC LIMIT 1")
+        last_row = self.store.query_one(
+            "SELECT narrative, actions FROM heartbeats WHERE mind = :mind ORDER BY seq DESC LIMIT 1"
+        )
         next_at: float | None = None
         if not state["paused"]:
             next_at = state.get("next_beat_at") or (last + self.interval_s if last is not None else None)
@@ -174,9 +176,9 @@ class HeartbeatControl:
         def write() -> int:
             with self.store.transaction() as conn:
                 conn.execute(
-                    "INSERT INTO heartbeats(started_at, finished_at, "
+                    "INSERT INTO heartbeats(mind, started_at, finished_at, "
                     "energy_before, energy_after, actions, narrative) "
-                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    "VALUES (:mind, ?, ?, ?, ?, ?, ?)",
                     (
                         started_at,
                         finished_at or now(),
@@ -189,6 +191,6 @@ class HeartbeatControl:
                 state = self.store.get_state(_KEY, None, conn) or self._state()
                 state["next_beat_at"] = next_beat_at
                 self.store.set_state(_KEY, state, conn)
-                return int(conn.execute("SELECT count(*) FROM heartbeats").fetchone()[0])
+                return int(conn.execute("SELECT count(*) FROM heartbeats WHERE mind = :mind").fetchone()[0])
 
         return await blocking(write)

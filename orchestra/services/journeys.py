@@ -10,7 +10,6 @@ keyword (title, content or type) come back too.
 
 from __future__ import annotations
 
-import sqlite3
 from typing import Any
 
 from orchestra.errors import ServiceError
@@ -26,7 +25,7 @@ from orchestra.services._common import (
     now,
     parse_time,
 )
-from orchestra.store import Store
+from orchestra.store import Record, Session, Store
 
 
 class JourneyService:
@@ -39,12 +38,13 @@ class JourneyService:
     def __init__(self, store: Store) -> None:
         self.store = store
 
-    def _view(self, conn: sqlite3.Connection, row: sqlite3.Row, created: bool) -> dict[str, Any]:
+    def _view(self, conn: Session, row: Record, created: bool) -> dict[str, Any]:
         sessions = conn.execute(
-            "SELECT count(*), max(started_at) FROM journey_sessions WHERE journey_id = ?", (row["id"],)
+            "SELECT count(*), max(started_at) FROM journey_sessions WHERE mind = :mind AND journey_id = ?",
+            (row["id"],),
         ).fetchone()
         documents = conn.execute(
-            "SELECT count(*) FROM journey_documents WHERE journey_id = ?", (row["id"],)
+            "SELECT count(*) FROM journey_documents WHERE mind = :mind AND journey_id = ?", (row["id"],)
         ).fetchone()
         return {
             "journey_id": row["id"],
@@ -67,21 +67,29 @@ class JourneyService:
 
         def write() -> dict[str, Any]:
             with self.store.transaction() as conn:
-                row = conn.execute("SELECT * FROM journeys WHERE device_id = ?", (device_id,)).fetchone()
+                row = conn.execute(
+                    "SELECT * FROM journeys WHERE mind = :mind AND device_id = ?", (device_id,)
+                ).fetchone()
                 created = row is None
                 if created:
                     at = now()
                     conn.execute(
-                        "INSERT INTO journeys(id, device_id, created_at, updated_at) VALUES (?, ?, ?, ?)",
+                        "INSERT INTO journeys(mind, id, device_id, created_at, updated_at) "
+                        "VALUES (:mind, ?, ?, ?, ?)",
                         (new_id(), device_id, at, at),
                     )
-                    row = conn.execute("SELECT * FROM journeys WHERE device_id = ?", (device_id,)).fetchone()
+                    row = conn.execute(
+                        "SELECT * FROM journeys WHERE mind = :mind AND device_id = ?", (device_id,)
+                    ).fetchone()
                 return self._view(conn, row, created)
 
         return await blocking(write)
 
-    def _require(self, conn: sqlite3.Connection, journey_id: str) -> None:
-        if conn.execute("SELECT 1 FROM journeys WHERE id = ?", (journey_id,)).fetchone() is None:
+    def _require(self, conn: Session, journey_id: str) -> None:
+        if (
+            conn.execute("SELECT 1 FROM journeys WHERE mind = :mind AND id = ?", (journey_id,)).fetchone()
+            is None
+        ):
             raise ServiceError(f"no journey with id {journey_id!r}; call get_or_create_journey first")
 
     async def add_session(
@@ -106,11 +114,14 @@ class JourneyService:
                 self._require(conn, journey_id)
                 session_id, start = new_id(), started_at if started_at is not None else now()
                 conn.execute(
-                    "INSERT INTO journey_sessions(id, journey_id, summary, metadata, started_at, ended_at) "
-                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO journey_sessions(mind, id, journey_id, summary, metadata, "
+                    "started_at, ended_at) "
+                    "VALUES (:mind, ?, ?, ?, ?, ?, ?)",
                     (session_id, journey_id, summary, dumps(meta), start, ended_at),
                 )
-                conn.execute("UPDATE journeys SET updated_at = ? WHERE id = ?", (now(), journey_id))
+                conn.execute(
+                    "UPDATE journeys SET updated_at = ? WHERE mind = :mind AND id = ?", (now(), journey_id)
+                )
             return {"session_id": session_id, "journey_id": journey_id, "started_at": iso(start)}
 
         return await blocking(write)
@@ -137,13 +148,17 @@ class JourneyService:
                 self._require(conn, journey_id)
                 doc_id, at = new_id(), now()
                 conn.execute(
-                    "INSERT INTO journey_documents(id, journey_id, document_type, title, content, metadata, "
-                    "created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO journey_documents(mind, id, journey_id, document_type, title, "
+                    "content, metadata, "
+                    "created_at) VALUES (:mind, ?, ?, ?, ?, ?, ?, ?)",
                     (doc_id, journey_id, document_type, title, content, dumps(meta), at),
                 )
-                conn.execute("UPDATE journeys SET updated_at = ? WHERE id = ?", (at, journey_id))
+                conn.execute(
+                    "UPDATE journeys SET updated_at = ? WHERE mind = :mind AND id = ?", (at, journey_id)
+                )
                 count = conn.execute(
-                    "SELECT count(*) FROM journey_documents WHERE journey_id = ?", (journey_id,)
+                    "SELECT count(*) FROM journey_documents WHERE mind = :mind AND journey_id = ?",
+                    (journey_id,),
                 ).fetchone()[0]
             return {
                 "document_id": doc_id,
@@ -180,53 +195,55 @@ class JourneyService:
         like = f"%{query.lower()}%" if query else None
 
         def read() -> dict[str, Any]:
-            conn = self.store.connection()
-            self._require(conn, journey_id)
-            sql = "SELECT * FROM journey_sessions WHERE journey_id = ?"
-            params: list[Any] = [journey_id]
-            sql, params = _range(sql, params, "started_at", start, end)
-            if like:
-                sql += " AND (lower(summary) LIKE ? OR lower(metadata) LIKE ?)"
-                params += [like, like]
-            rows = conn.execute(sql + " ORDER BY started_at DESC LIMIT ?", [*params, limit]).fetchall()
-            result: dict[str, Any] = {
-                "journey_id": journey_id,
-                "query": query,
-                "sessions": [
-                    {
-                        "session_id": r["id"],
-                        "summary": r["summary"],
-                        "metadata": loads(r["metadata"], {}),
-                        "started_at": iso(r["started_at"]),
-                        "ended_at": iso(r["ended_at"]),
-                    }
-                    for r in rows
-                ],
-            }
-            if include_documents:
-                dsql = "SELECT * FROM journey_documents WHERE journey_id = ?"
-                dparams: list[Any] = [journey_id]
-                dsql, dparams = _range(dsql, dparams, "created_at", start, end)
+            with self.store.reading() as conn:
+                self._require(conn, journey_id)
+                sql = "SELECT * FROM journey_sessions WHERE mind = :mind AND journey_id = ?"
+                params: list[Any] = [journey_id]
+                sql, params = _range(sql, params, "started_at", start, end)
                 if like:
-                    dsql += (
-                        " AND (lower(coalesce(title, '')) LIKE ? OR lower(coalesce(content, '')) LIKE ? "
-                        "OR lower(document_type) LIKE ?)"
-                    )
-                    dparams += [like, like, like]
-                docs = conn.execute(dsql + " ORDER BY created_at DESC LIMIT ?", [*dparams, limit]).fetchall()
-                result["documents"] = [
-                    {
-                        "document_id": d["id"],
-                        "document_type": d["document_type"],
-                        "title": d["title"],
-                        "content": d["content"],
-                        "metadata": loads(d["metadata"], {}),
-                        "created_at": iso(d["created_at"]),
-                    }
-                    for d in docs
-                ]
-            result["total_sessions_matched"] = len(result["sessions"])
-            return result
+                    sql += " AND (lower(summary) LIKE ? OR lower(metadata) LIKE ?)"
+                    params += [like, like]
+                rows = conn.execute(sql + " ORDER BY started_at DESC LIMIT ?", [*params, limit]).fetchall()
+                result: dict[str, Any] = {
+                    "journey_id": journey_id,
+                    "query": query,
+                    "sessions": [
+                        {
+                            "session_id": r["id"],
+                            "summary": r["summary"],
+                            "metadata": loads(r["metadata"], {}),
+                            "started_at": iso(r["started_at"]),
+                            "ended_at": iso(r["ended_at"]),
+                        }
+                        for r in rows
+                    ],
+                }
+                if include_documents:
+                    dsql = "SELECT * FROM journey_documents WHERE mind = :mind AND journey_id = ?"
+                    dparams: list[Any] = [journey_id]
+                    dsql, dparams = _range(dsql, dparams, "created_at", start, end)
+                    if like:
+                        dsql += (
+                            " AND (lower(coalesce(title, '')) LIKE ? OR lower(coalesce(content, '')) LIKE ? "
+                            "OR lower(document_type) LIKE ?)"
+                        )
+                        dparams += [like, like, like]
+                    docs = conn.execute(
+                        dsql + " ORDER BY created_at DESC LIMIT ?", [*dparams, limit]
+                    ).fetchall()
+                    result["documents"] = [
+                        {
+                            "document_id": d["id"],
+                            "document_type": d["document_type"],
+                            "title": d["title"],
+                            "content": d["content"],
+                            "metadata": loads(d["metadata"], {}),
+                            "created_at": iso(d["created_at"]),
+                        }
+                        for d in docs
+                    ]
+                result["total_sessions_matched"] = len(result["sessions"])
+                return result
 
         return await blocking(read)
 

@@ -8,7 +8,6 @@ indexed offline; recall embeds it later (see ``recall``).
 
 from __future__ import annotations
 
-import sqlite3
 from typing import Any
 
 import structlog
@@ -30,12 +29,12 @@ from orchestra.services._common import (
 )
 from orchestra.services.recall import Filters, RecallEngine
 from orchestra.services.vocabulary import MEMORY_TYPES
-from orchestra.store import Store
+from orchestra.store import Record, Store
 
 log = structlog.get_logger(__name__)
 
 
-def _payload(row: sqlite3.Row | dict[str, Any]) -> dict[str, Any]:
+def _payload(row: Record | dict[str, Any]) -> dict[str, Any]:
     """The portable form of a memory (what sync pushes; no embedding)."""
     return {
         "id": row["id"],
@@ -50,7 +49,7 @@ def _payload(row: sqlite3.Row | dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def memory_view(row: sqlite3.Row) -> dict[str, Any]:
+def memory_view(row: Record) -> dict[str, Any]:
     """JSON form of a stored memory."""
     view = _payload(row)
     return {
@@ -116,9 +115,9 @@ class MemoryService:
         }
         with self.store.transaction() as conn:
             conn.execute(
-                "INSERT INTO memories(id, content, memory_type, "
+                "INSERT INTO memories(mind, id, content, memory_type, "
                 "importance, metadata, project_id, session_id, "
-                "created_at, updated_at, embedding, embedding_model) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                "created_at, updated_at, embedding, embedding_model) VALUES (:mind,?,?,?,?,?,?,?,?,?,?,?)",
                 (
                     row["id"],
                     content,
@@ -150,7 +149,9 @@ class MemoryService:
             ServiceError: the id is not a non-empty string.
         """
         check_text("memory_id", memory_id)
-        row = await blocking(self.store.query_one, "SELECT * FROM memories WHERE id = ?", (memory_id,))
+        row = await blocking(
+            self.store.query_one, "SELECT * FROM memories WHERE mind = :mind AND id = ?", (memory_id,)
+        )
         return None if row is None else memory_view(row)
 
     async def exists(self, memory_id: str) -> bool:
@@ -164,10 +165,12 @@ class MemoryService:
 
     def _delete(self, memory_id: str) -> bool:
         with self.store.transaction() as conn:
-            row = conn.execute("SELECT * FROM memories WHERE id = ?", (memory_id,)).fetchone()
+            row = conn.execute(
+                "SELECT * FROM memories WHERE mind = :mind AND id = ?", (memory_id,)
+            ).fetchone()
             if row is None:
                 return False
-            conn.execute("DELETE FROM memories WHERE id = ?", (memory_id,))
+            conn.execute("DELETE FROM memories WHERE mind = :mind AND id = ?", (memory_id,))
             at = now()
             payload = _payload(row)
             payload["updated_at"] = at
@@ -197,7 +200,7 @@ class MemoryService:
     ) -> list[dict[str, Any]]:
         """Memories created in the last ``hours``, newest first (for the heartbeat's orient phase)."""
         check_limit("limit", limit)
-        sql = "SELECT * FROM memories WHERE created_at >= ?"
+        sql = "SELECT * FROM memories WHERE mind = :mind AND created_at >= ?"
         params: list[Any] = [now() - hours * 3600]
         if memory_type is not None:
             params.append(check_choice("memory_type", memory_type, MEMORY_TYPES))
@@ -207,7 +210,7 @@ class MemoryService:
 
     async def count(self) -> int:
         """Number of stored memories."""
-        row = await blocking(self.store.query_one, "SELECT count(*) FROM memories")
+        row = await blocking(self.store.query_one, "SELECT count(*) FROM memories WHERE mind = :mind")
         return int(row[0]) if row else 0
 
     def restore(self, payloads: list[dict[str, Any]]) -> int:
@@ -220,9 +223,10 @@ class MemoryService:
         with self.store.transaction() as conn:
             for p in payloads:
                 cur = conn.execute(
-                    "INSERT OR IGNORE INTO memories(id, content, "
+                    "INSERT INTO memories(mind, id, content, "
                     "memory_type, importance, metadata, project_id, "
-                    "session_id, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?)",
+                    "session_id, created_at, updated_at) VALUES (:mind,?,?,?,?,?,?,?,?,?) "
+                    "ON CONFLICT (mind, id) DO NOTHING",
                     (
                         p["id"],
                         p["content"],

@@ -22,7 +22,6 @@
 from __future__ import annotations
 
 import re
-import sqlite3
 from typing import Any
 
 from orchestra.errors import ServiceError
@@ -42,7 +41,7 @@ from orchestra.services._common import (
 from orchestra.services.basins import BasinService
 from orchestra.services.thoughtseeds import ThoughtseedService, outcome_view
 from orchestra.services.vocabulary import DOMAIN_LAYER, LAYERS, MODEL_DOMAINS, MODEL_STATUSES
-from orchestra.store import Store
+from orchestra.store import Record, Session, Store
 
 PREDICTION_TTL_S = 24 * 3600.0
 REVISION_THRESHOLD = 0.5
@@ -102,19 +101,19 @@ class MentalModelService:
 
     # -- reading ------------------------------------------------------------------------
 
-    def _row(self, conn: sqlite3.Connection, model_id: str) -> sqlite3.Row:
-        row: sqlite3.Row | None = conn.execute(
-            "SELECT * FROM mental_models WHERE id = ?", (model_id,)
+    def _row(self, conn: Session, model_id: str) -> Record:
+        row: Record | None = conn.execute(
+            "SELECT * FROM mental_models WHERE mind = :mind AND id = ?", (model_id,)
         ).fetchone()
         if row is None:
             raise ServiceError(f"no mental model with id {model_id!r}")
         return row
 
     @staticmethod
-    def _stats(conn: sqlite3.Connection, model_id: str, since: float | None) -> tuple[int, float]:
+    def _stats(conn: Session, model_id: str, since: float | None) -> tuple[int, float]:
         sql = (
             "SELECT count(*), coalesce(sum(1.0 - error), 0) FROM predictions "
-            "WHERE model_id = ? AND resolved_at IS NOT NULL"
+            "WHERE mind = :mind AND model_id = ? AND resolved_at IS NOT NULL"
         )
         params: list[Any] = [model_id]
         if since is not None:
@@ -123,16 +122,16 @@ class MentalModelService:
         n, total = conn.execute(sql, params).fetchone()
         return int(n), float(total)
 
-    def _view(self, conn: sqlite3.Connection, row: sqlite3.Row) -> dict[str, Any]:
+    def _view(self, conn: Session, row: Record) -> dict[str, Any]:
         n, total = self._stats(conn, row["id"], row["structure_since"])
         life_n, life_total = self._stats(conn, row["id"], None)
         counts = conn.execute(
-            "SELECT count(*), sum(resolved_at IS NULL AND expires_at "
-            ">= ?) FROM predictions WHERE model_id = ?",
+            "SELECT count(*), sum(CASE WHEN resolved_at IS NULL AND expires_at >= ? THEN 1 ELSE 0 END) "
+            "FROM predictions WHERE mind = :mind AND model_id = ?",
             (now(), row["id"]),
         ).fetchone()
         revisions = conn.execute(
-            "SELECT count(*) FROM model_revisions WHERE model_id = ?", (row["id"],)
+            "SELECT count(*) FROM model_revisions WHERE mind = :mind AND model_id = ?", (row["id"],)
         ).fetchone()
         return {
             "model_id": row["id"],
@@ -172,25 +171,25 @@ class MentalModelService:
             raise ServiceError(f"offset must be a non-negative integer, got {offset!r}")
 
         def read() -> dict[str, Any]:
-            conn = self.store.connection()
-            where, params = " WHERE 1 = 1", []
-            if domain is not None:
-                where += " AND domain = ?"
-                params.append(domain)
-            if status is not None:
-                where += " AND status = ?"
-                params.append(status)
-            total = conn.execute(f"SELECT count(*) FROM mental_models{where}", params).fetchone()[0]
-            rows = conn.execute(
-                f"SELECT * FROM mental_models{where} ORDER BY created_at DESC, rowid DESC LIMIT ? OFFSET ?",
-                [*params, limit, offset],
-            ).fetchall()
-            return {
-                "models": [self._view(conn, r) for r in rows],
-                "total": int(total),
-                "limit": limit,
-                "offset": offset,
-            }
+            with self.store.reading() as conn:
+                where, params = " WHERE mind = :mind", []
+                if domain is not None:
+                    where += " AND domain = ?"
+                    params.append(domain)
+                if status is not None:
+                    where += " AND status = ?"
+                    params.append(status)
+                total = conn.execute(f"SELECT count(*) FROM mental_models{where}", params).fetchone()[0]
+                rows = conn.execute(
+                    f"SELECT * FROM mental_models{where} ORDER BY created_at DESC, seq DESC LIMIT ? OFFSET ?",
+                    [*params, limit, offset],
+                ).fetchall()
+                return {
+                    "models": [self._view(conn, r) for r in rows],
+                    "total": int(total),
+                    "limit": limit,
+                    "offset": offset,
+                }
 
         return await blocking(read)
 
@@ -205,31 +204,34 @@ class MentalModelService:
         check_text("model_id", model_id)
 
         def read() -> dict[str, Any]:
-            conn = self.store.connection()
-            view = self._view(conn, self._row(conn, model_id))
-            if include_predictions:
-                rows = conn.execute(
-                    "SELECT * FROM predictions WHERE model_id = ? ORDER BY created_at DESC LIMIT 20",
-                    (model_id,),
-                ).fetchall()
-                view["predictions"] = [_prediction_view(r) for r in rows]
-            if include_revisions:
-                rows = conn.execute(
-                    "SELECT * FROM model_revisions WHERE model_id = ? ORDER BY created_at", (model_id,)
-                ).fetchall()
-                view["revisions"] = [
-                    {
-                        "revision_id": r["id"],
-                        "trigger_description": r["trigger_description"],
-                        "added_basins": loads(r["added_basins"], []),
-                        "removed_basins": loads(r["removed_basins"], []),
-                        "accuracy_before": r["accuracy_before"],
-                        "accuracy_after": r["accuracy_after"],
-                        "created_at": iso(r["created_at"]),
-                    }
-                    for r in rows
-                ]
-            return view
+            with self.store.reading() as conn:
+                view = self._view(conn, self._row(conn, model_id))
+                if include_predictions:
+                    rows = conn.execute(
+                        "SELECT * FROM predictions WHERE mind = :mind AND model_id = ? ORDER "
+                        "BY created_at DESC LIMIT 20",
+                        (model_id,),
+                    ).fetchall()
+                    view["predictions"] = [_prediction_view(r) for r in rows]
+                if include_revisions:
+                    rows = conn.execute(
+                        "SELECT * FROM model_revisions WHERE mind = :mind AND model_id = ? "
+                        "ORDER BY created_at",
+                        (model_id,),
+                    ).fetchall()
+                    view["revisions"] = [
+                        {
+                            "revision_id": r["id"],
+                            "trigger_description": r["trigger_description"],
+                            "added_basins": loads(r["added_basins"], []),
+                            "removed_basins": loads(r["removed_basins"], []),
+                            "accuracy_before": r["accuracy_before"],
+                            "accuracy_after": r["accuracy_after"],
+                            "created_at": iso(r["created_at"]),
+                        }
+                        for r in rows
+                    ]
+                return view
 
         return await blocking(read)
 
@@ -260,10 +262,10 @@ class MentalModelService:
                 model_id, at = new_id(), now()
                 self.basins.ensure_in(conn, basins)
                 conn.execute(
-                    "INSERT INTO mental_models(id, name, domain, "
+                    "INSERT INTO mental_models(mind, id, name, domain, "
                     "description, basin_ids, prediction_templates, "
                     "status, structure_since, created_at, updated_at) VALUES "
-                    "(?, ?, ?, ?, ?, ?, 'draft', ?, ?, ?)",
+                    "(:mind, ?, ?, ?, ?, ?, ?, 'draft', ?, ?, ?)",
                     (model_id, name, domain, description, dumps(basins), dumps(templates), at, at, at),
                 )
                 return self._view(conn, self._row(conn, model_id))
@@ -302,15 +304,15 @@ class MentalModelService:
                 status = "deprecated" if not basins else row["status"]
                 revision_id = new_id()
                 conn.execute(
-                    "INSERT INTO model_revisions(id, model_id, "
+                    "INSERT INTO model_revisions(mind, id, model_id, "
                     "trigger_description, added_basins, removed_basins, "
-                    "accuracy_before, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    "accuracy_before, created_at) VALUES (:mind, ?, ?, ?, ?, ?, ?, ?)",
                     (revision_id, model_id, trigger_description, dumps(added), dumps(removed), before, at),
                 )
                 conn.execute(
                     "UPDATE mental_models SET basin_ids = ?, status = ?, "
                     "revision_needed = 0, structure_since = ?, "
-                    "updated_at = ? WHERE id = ?",
+                    "updated_at = ? WHERE mind = :mind AND id = ?",
                     (dumps(basins), status, at, at, model_id),
                 )
                 view = self._view(conn, self._row(conn, model_id))
@@ -358,9 +360,9 @@ class MentalModelService:
                     packet={"prediction_id": prediction_id, "model_id": model_id, "prediction": prediction},
                 )
                 conn.execute(
-                    "INSERT INTO predictions(id, model_id, context, "
+                    "INSERT INTO predictions(mind, id, model_id, context, "
                     "prediction, confidence, inference_state_id, "
-                    "thoughtseed_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "thoughtseed_id, created_at, expires_at) VALUES (:mind, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (
                         prediction_id,
                         model_id,
@@ -403,7 +405,9 @@ class MentalModelService:
 
         def write() -> dict[str, Any]:
             with self.store.transaction() as conn:
-                p = conn.execute("SELECT * FROM predictions WHERE id = ?", (prediction_id,)).fetchone()
+                p = conn.execute(
+                    "SELECT * FROM predictions WHERE mind = :mind AND id = ?", (prediction_id,)
+                ).fetchone()
                 if p is None:
                     raise ServiceError(f"no prediction with id {prediction_id!r}")
                 if p["resolved_at"] is not None:
@@ -412,7 +416,8 @@ class MentalModelService:
                 if p["expires_at"] < at:
                     raise ServiceError(f"prediction {prediction_id!r} expired at {iso(p['expires_at'])}")
                 conn.execute(
-                    "UPDATE predictions SET resolved_at = ?, observation = ?, error = ? WHERE id = ?",
+                    "UPDATE predictions SET resolved_at = ?, observation = ?, error = ? WHERE "
+                    "mind = :mind AND id = ?",
                     (at, dumps(observation), err, prediction_id),
                 )
                 model = self._row(conn, p["model_id"])
@@ -420,17 +425,19 @@ class MentalModelService:
                 accuracy = total / n
                 status = "active" if model["status"] == "draft" else model["status"]
                 conn.execute(
-                    "UPDATE mental_models SET revision_needed = ?, status = ?, updated_at = ? WHERE id = ?",
+                    "UPDATE mental_models SET revision_needed = ?, status = ?, updated_at = ? "
+                    "WHERE mind = :mind AND id = ?",
                     (int(accuracy < REVISION_THRESHOLD), status, at, model["id"]),
                 )
                 last = conn.execute(
-                    "SELECT id, created_at FROM model_revisions WHERE "
+                    "SELECT id, created_at FROM model_revisions WHERE mind = :mind AND "
                     "model_id = ? ORDER BY created_at DESC LIMIT 1",
                     (model["id"],),
                 ).fetchone()
                 if last is not None and p["created_at"] >= last["created_at"]:
                     conn.execute(
-                        "UPDATE model_revisions SET accuracy_after = ? WHERE id = ?", (accuracy, last["id"])
+                        "UPDATE model_revisions SET accuracy_after = ? WHERE mind = :mind AND id = ?",
+                        (accuracy, last["id"]),
                     )
             return {
                 "prediction_id": prediction_id,
@@ -449,7 +456,7 @@ class MentalModelService:
         check_limit("limit", limit)
         rows = await blocking(
             self.store.query,
-            "SELECT * FROM predictions WHERE resolved_at IS NULL AND "
+            "SELECT * FROM predictions WHERE mind = :mind AND resolved_at IS NULL AND "
             "expires_at >= ? ORDER BY created_at LIMIT ?",
             (now(), limit),
         )
@@ -459,10 +466,12 @@ class MentalModelService:
         """Models flagged for revision, least accurate first."""
 
         def read() -> list[dict[str, Any]]:
-            conn = self.store.connection()
-            rows = conn.execute("SELECT * FROM mental_models WHERE revision_needed = 1").fetchall()
-            views = sorted((self._view(conn, r) for r in rows), key=lambda v: v["accuracy"] or 0.0)
-            return views[:limit]
+            with self.store.reading() as conn:
+                rows = conn.execute(
+                    "SELECT * FROM mental_models WHERE mind = :mind AND revision_needed = 1"
+                ).fetchall()
+                views = sorted((self._view(conn, r) for r in rows), key=lambda v: v["accuracy"] or 0.0)
+                return views[:limit]
 
         return await blocking(read)
 
@@ -479,9 +488,11 @@ class MentalModelService:
         def write() -> dict[str, Any]:
             with self.store.transaction() as conn:
                 conn.execute(
-                    "UPDATE thoughtseeds SET status = 'expired' WHERE kind = 'prediction' AND layer = ? "
+                    "UPDATE thoughtseeds SET status = 'expired' WHERE mind = :mind AND kind = "
+                    "'prediction' AND layer = ? "
                     "AND status IN ('pending', 'competing') AND prediction_id IN "
-                    "(SELECT id FROM predictions WHERE resolved_at IS NULL AND expires_at < ?)",
+                    "(SELECT id FROM predictions WHERE mind = :mind AND resolved_at IS NULL "
+                    "AND expires_at < ?)",
                     (layer, now()),
                 )
                 outcome = self.seeds.compete_in(conn, layer, "prediction")
@@ -513,31 +524,31 @@ class MentalModelService:
         check_limit("limit", limit)
 
         def read() -> list[dict[str, Any]]:
-            conn = self.store.connection()
-            sql = (
-                "SELECT winner_model_id, count(*) AS wins, max(created_at) AS last FROM competitions "
-                "WHERE kind = 'prediction' AND winner_model_id IS NOT NULL"
-            )
-            params: list[Any] = []
-            if layer is not None:
-                sql += " AND layer = ?"
-                params.append(layer)
-            sql += " GROUP BY winner_model_id ORDER BY wins DESC, last DESC LIMIT ?"
-            out = []
-            for r in conn.execute(sql, [*params, limit]).fetchall():
-                model = conn.execute(
-                    "SELECT * FROM mental_models WHERE id = ?", (r["winner_model_id"],)
-                ).fetchone()
-                if model is not None:
-                    out.append(
-                        {**self._view(conn, model), "wins": int(r["wins"]), "last_win_at": iso(r["last"])}
-                    )
-            return out
+            with self.store.reading() as conn:
+                sql = (
+                    "SELECT winner_model_id, count(*) AS wins, max(created_at) AS last FROM competitions "
+                    "WHERE mind = :mind AND kind = 'prediction' AND winner_model_id IS NOT NULL"
+                )
+                params: list[Any] = []
+                if layer is not None:
+                    sql += " AND layer = ?"
+                    params.append(layer)
+                sql += " GROUP BY winner_model_id ORDER BY wins DESC, last DESC LIMIT ?"
+                out = []
+                for r in conn.execute(sql, [*params, limit]).fetchall():
+                    model = conn.execute(
+                        "SELECT * FROM mental_models WHERE mind = :mind AND id = ?", (r["winner_model_id"],)
+                    ).fetchone()
+                    if model is not None:
+                        out.append(
+                            {**self._view(conn, model), "wins": int(r["wins"]), "last_win_at": iso(r["last"])}
+                        )
+                return out
 
         return await blocking(read)
 
 
-def _fill(model: sqlite3.Row, ctx: dict[str, Any]) -> dict[str, Any]:
+def _fill(model: Record, ctx: dict[str, Any]) -> dict[str, Any]:
     """Choose and fill the template that best matches the context."""
     templates = loads(model["prediction_templates"], [])
     basins = loads(model["basin_ids"], [])
@@ -562,7 +573,7 @@ def _fill(model: sqlite3.Row, ctx: dict[str, Any]) -> dict[str, Any]:
     return {"expected": text, "template_index": index, "matched_terms": matched, "basins": basins}
 
 
-def _prediction_view(row: sqlite3.Row) -> dict[str, Any]:
+def _prediction_view(row: Record) -> dict[str, Any]:
     at = now()
     status = (
         "resolved" if row["resolved_at"] is not None else ("expired" if row["expires_at"] < at else "pending")

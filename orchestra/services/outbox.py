@@ -6,17 +6,16 @@ exist locally without its pending sync record, whatever happens to the remote.
 
 from __future__ import annotations
 
-import sqlite3
 from typing import Any
 
 from orchestra.services._common import dumps, loads
-from orchestra.store import Store
+from orchestra.store import Session, Store
 
 
-def enqueue(conn: sqlite3.Connection, *, op: str, payload: dict[str, Any], at: float) -> None:
+def enqueue(conn: Session, *, op: str, payload: dict[str, Any], at: float) -> None:
     """Queue a memory change; call inside the transaction that made it."""
     conn.execute(
-        "INSERT INTO sync_outbox(memory_id, op, payload, created_at) VALUES (?, ?, ?, ?)",
+        "INSERT INTO sync_outbox(mind, memory_id, op, payload, created_at) VALUES (:mind, ?, ?, ?, ?)",
         (payload["id"], op, dumps(payload), at),
     )
 
@@ -25,7 +24,7 @@ def pending(store: Store, limit: int) -> list[dict[str, Any]]:
     """The oldest ``limit`` unsynced entries, as remote records."""
     rows = store.query(
         "SELECT seq, memory_id, op, payload, created_at FROM sync_outbox "
-        "WHERE synced_at IS NULL ORDER BY seq LIMIT ?",
+        "WHERE mind = :mind AND synced_at IS NULL ORDER BY seq LIMIT ?",
         (limit,),
     )
     return [
@@ -43,25 +42,28 @@ def pending(store: Store, limit: int) -> list[dict[str, Any]]:
 def mark_synced(store: Store, seqs: list[int], at: float) -> None:
     """Record that these entries reached the remote."""
     with store.transaction() as conn:
-        conn.executemany("UPDATE sync_outbox SET synced_at = ? WHERE seq = ?", [(at, s) for s in seqs])
+        conn.executemany(
+            "UPDATE sync_outbox SET synced_at = ? WHERE mind = :mind AND seq = ?", [(at, s) for s in seqs]
+        )
 
 
 def count_pending(store: Store) -> int:
     """Number of entries not yet pushed."""
-    row = store.query_one("SELECT count(*) FROM sync_outbox WHERE synced_at IS NULL")
+    row = store.query_one("SELECT count(*) FROM sync_outbox WHERE mind = :mind AND synced_at IS NULL")
     return int(row[0]) if row else 0
 
 
 def oldest_pending(store: Store) -> float | None:
     """Creation time of the oldest unpushed entry."""
-    row = store.query_one("SELECT min(created_at) FROM sync_outbox WHERE synced_at IS NULL")
+    row = store.query_one("SELECT min(created_at) FROM sync_outbox WHERE mind = :mind AND synced_at IS NULL")
     return None if row is None or row[0] is None else float(row[0])
 
 
 def deletions_since(store: Store, since: float) -> list[str]:
     """Ids of memories deleted at or after ``since``, newest first."""
     rows = store.query(
-        "SELECT memory_id FROM sync_outbox WHERE op = 'delete' AND created_at >= ? ORDER BY seq DESC",
+        "SELECT memory_id FROM sync_outbox WHERE mind = :mind AND op = 'delete' AND created_at "
+        ">= ? ORDER BY seq DESC",
         (since,),
     )
     return [row[0] for row in rows]
@@ -71,5 +73,6 @@ def prune(store: Store, older_than: float) -> int:
     """Drop pushed entries older than ``older_than``; pending ones are never dropped."""
     with store.transaction() as conn:
         return conn.execute(
-            "DELETE FROM sync_outbox WHERE synced_at IS NOT NULL AND created_at < ?", (older_than,)
+            "DELETE FROM sync_outbox WHERE mind = :mind AND synced_at IS NOT NULL AND created_at < ?",
+            (older_than,),
         ).rowcount

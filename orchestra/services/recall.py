@@ -3,10 +3,12 @@
 Two methods, and every answer names the one that produced it:
 
 * ``embeddings`` - the query is embedded by the configured provider and compared by
-  cosine similarity with the unit vectors stored per memory (brute force over an
-  in-process cache, refreshed incrementally). Memories written while the provider was
-  down are embedded lazily, at most ``BACKFILL_LIMIT`` per recall.
-* ``fts5_bm25`` - used when no provider is configured or it fails. FTS5 ranks the
+  cosine similarity with the unit vectors stored per memory, through the best vector index
+  the backend has (pgvector's HNSW, sqlite-vec, else an exact NumPy scan; the answer names
+  it). Memories written while the provider was down are embedded lazily, at most
+  ``BACKFILL_LIMIT`` per recall.
+* ``fts5_bm25`` (SQLite) or ``postgres_fts`` (PostgreSQL: ``tsvector``, GIN, ``ts_rank``) -
+  used when no provider is configured or it fails. The text index ranks the
   candidates with BM25 (``MATCH ... ORDER BY rank LIMIT``; no full scan; the rarest
   query terms up to a postings budget, so stopwords cannot make it rank half the
   store), then each
@@ -22,33 +24,31 @@ from __future__ import annotations
 
 import math
 import re
-import sqlite3
 import threading
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import structlog
 
 from orchestra.errors import ServiceError
 from orchestra.services._common import blocking, check_choice, check_limit, check_text, check_unit, iso, loads
-from orchestra.services.embeddings import EmbeddingProvider, normalise, pack, unpack
+from orchestra.services.embeddings import EmbeddingProvider, normalise, pack
+from orchestra.services.recall_filters import Filters
+from orchestra.services.recall_text import COLUMNS, METHOD_FTS5, TextIndex, text_index_for
+from orchestra.services.vectors import VectorIndex, choose
 from orchestra.services.vocabulary import MEMORY_TYPES
-from orchestra.store import Store
+from orchestra.store import Record, Session, Store
 
 log = structlog.get_logger(__name__)
 
 METHOD_EMBEDDINGS = "embeddings"
-METHOD_OFFLINE = "fts5_bm25"
+METHOD_OFFLINE = METHOD_FTS5
 BACKFILL_LIMIT = 256
 MAX_QUERY_TERMS = 32
 MATCH_BUDGET = 5000
-"""Most postings (documents per term, summed) one offline query asks FTS5 to rank."""
+"""Most postings (documents per term, summed) one offline query asks the text index to rank."""
 _TOKEN = re.compile(r"[^\W_]+")
-_COLUMNS = (
-    "m.rowid AS rowid, m.id, m.content, m.memory_type, m.importance, m.metadata, "
-    "m.project_id, m.session_id, m.created_at"
-)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -84,6 +84,8 @@ class RecallResult:
     method: str
     hits: list[RecallHit]
     fallback_reason: str | None = None
+    index: str | None = None
+    """The vector index that answered an embedding recall (None for the text index)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -104,6 +106,7 @@ class Recalled:
         return {
             "result": self.text(),
             "method": self.result.method,
+            "index": self.result.index,
             "fallback_reason": self.result.fallback_reason,
             "memories": [
                 {
@@ -119,36 +122,6 @@ class Recalled:
         }
 
 
-@dataclass(kw_only=True)
-class Filters:
-    """Optional restrictions applied inside the search, not after it."""
-
-    memory_types: list[str] | None = None
-    project_id: str | None = None
-    session_id: str | None = None
-
-    def sql(self) -> tuple[str, list[Any]]:
-        clauses: list[str] = []
-        params: list[Any] = []
-        if self.memory_types:
-            clauses.append(f"m.memory_type IN ({', '.join('?' * len(self.memory_types))})")
-            params.extend(self.memory_types)
-        if self.project_id is not None:
-            clauses.append("m.project_id = ?")
-            params.append(self.project_id)
-        if self.session_id is not None:
-            clauses.append("m.session_id = ?")
-            params.append(self.session_id)
-        return "".join(f" AND {c}" for c in clauses), params
-
-    def accepts(self, entry: _Vector) -> bool:
-        return (
-            (not self.memory_types or entry.memory_type in self.memory_types)
-            and (self.project_id is None or entry.project_id == self.project_id)
-            and (self.session_id is None or entry.session_id == self.session_id)
-        )
-
-
 def tokenize(text: str) -> list[str]:
     """Split like FTS5's unicode61 tokenizer: lower case, no diacritics, letters and digits."""
     folded = text.lower()
@@ -158,48 +131,38 @@ def tokenize(text: str) -> list[str]:
     return _TOKEN.findall(folded)
 
 
-def _quote(term: str) -> str:
-    return '"' + term.replace('"', '""') + '"'
-
-
-def match_expression(terms: list[str]) -> str:
-    """An FTS5 query that ORs quoted terms, so user text can never be parsed as syntax."""
-    return " OR ".join(_quote(term) for term in terms)
-
-
-@dataclass(frozen=True, kw_only=True)
-class _Vector:
-    memory_id: str
-    memory_type: str
-    project_id: str | None
-    session_id: str | None
-    values: Any
-
-
-@dataclass(kw_only=True)
-class _VectorCache:
-    """Unit vectors of one model, loaded incrementally by rowid; reloaded when ``epoch`` moves."""
-
-    model: str
-    epoch: int = -1
-    max_rowid: int = 0
-    entries: dict[int, _Vector] = field(default_factory=dict)
-
-
 class RecallEngine:
-    """Searches memories by embeddings when possible, else by the FTS5 index.
+    """Searches memories by embeddings when possible, else by the backend's text index.
 
     Args:
         store: the migrated store.
         provider: the embeddings provider, or ``None`` for offline recall only.
+        vector_index: ``auto`` (the best the backend has) or an index by name
+            (``numpy_exact``, ``sqlite_vec``, ``pgvector_hnsw``).
     """
 
-    def __init__(self, store: Store, provider: EmbeddingProvider | None) -> None:
+    def __init__(self, store: Store, provider: EmbeddingProvider | None, vector_index: str = "auto") -> None:
         self.store = store
         self.provider = provider
-        self._cache = _VectorCache(model=provider.model if provider else "")
+        self.text_index = text_index_for(store.dialect)
+        self._wanted_index = vector_index
+        self._vectors: VectorIndex | None = None
         self._lock = threading.Lock()
         self._df = _DocumentFrequencies()
+
+    @property
+    def method_offline(self) -> str:
+        """The name of this backend's offline method (``fts5_bm25`` or ``postgres_fts``)."""
+        return self.text_index.method
+
+    def vectors(self) -> VectorIndex:
+        """The vector index, chosen on first use (a PostgreSQL server is asked for pgvector then)."""
+        with self._lock:
+            if self._vectors is None:
+                self._vectors, reason = choose(self.store, self._wanted_index)
+                if reason:
+                    log.info("recall.vector_index", index=self._vectors.name, reason=reason)
+            return self._vectors
 
     # -- write side ---------------------------------------------------------------------
 
@@ -214,11 +177,11 @@ class RecallEngine:
         return pack(normalise(vector)), self.provider.model
 
     @staticmethod
-    def bump_epoch(conn: sqlite3.Connection) -> None:
+    def bump_epoch(conn: Session) -> None:
         """Tell every cache (any process) that stored vectors changed other than by insert."""
         conn.execute(
-            "INSERT INTO kv(key, value, updated_at) VALUES ('vector_epoch', '1', 0) "
-            "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
+            "INSERT INTO kv(mind, key, value, updated_at) VALUES (:mind, 'vector_epoch', '1', 0) "
+            "ON CONFLICT(mind, key) DO UPDATE SET value = CAST(CAST(kv.value AS INTEGER) + 1 AS TEXT)"
         )
 
     # -- search -------------------------------------------------------------------------
@@ -264,7 +227,7 @@ class RecallEngine:
         """Rank memories for ``query``; best first, scores at or above ``threshold``.
 
         Returns:
-            The hits and the method that produced them.
+            The hits and the method (and vector index) that produced them.
         """
         reason: str | None = None
         if self.provider is None:
@@ -273,12 +236,13 @@ class RecallEngine:
             reason = f"embeddings provider {self.provider.model!r} failed recently; retrying later"
         else:
             try:
-                hits = self._search_embeddings(query, limit, threshold, filters)
-                return RecallResult(method=METHOD_EMBEDDINGS, hits=hits)
+                index = self.vectors()
+                hits = self._search_embeddings(index, query, limit, threshold, filters)
+                return RecallResult(method=METHOD_EMBEDDINGS, hits=hits, index=index.name)
             except ServiceError as exc:
                 reason = str(exc)
         return RecallResult(
-            method=METHOD_OFFLINE,
+            method=self.text_index.method,
             hits=self._search_offline(query, limit, threshold, filters),
             fallback_reason=reason,
         )
@@ -287,66 +251,41 @@ class RecallEngine:
         terms = list(dict.fromkeys(tokenize(query)))[:MAX_QUERY_TERMS]
         if not terms:
             return []
-        conn = self.store.connection()
-        total = conn.execute("SELECT count(*) FROM memories").fetchone()[0]
-        df = self._df.lookup(conn, terms, total)
-        idf = {t: math.log(1.0 + (total - df.get(t, 0) + 0.5) / (df.get(t, 0) + 0.5)) for t in terms}
-        # Words no memory contains cannot tell memories apart; leaving them out keeps a
-        # small corpus from punishing every memory for the query's filler words.
-        idf_total = sum(idf[t] for t in terms if df.get(t, 0) > 0) or 1.0
-        match_terms = _selective(terms, df)
-        if not match_terms:
-            return []
-        where, params = filters.sql()
-        pool = max(limit * 5, 50)
-        if df[match_terms[0]] > MATCH_BUDGET:
-            # Even the rarest query word is in thousands of memories: ranking them all by BM25
-            # costs tens of milliseconds and says little. Take the newest memories holding the
-            # rarest words together (or, failing that, the rarest word), then score those.
-            rarest = sorted(match_terms, key=lambda term: df[term])[:3]
-            rows = self._newest_matching(conn, " AND ".join(_quote(t) for t in rarest), where, params, pool)
-            if len(rows) < limit:
-                rows = self._newest_matching(conn, _quote(rarest[0]), where, params, pool)
-            return self._score(rows, terms, idf, idf_total, limit, threshold)
-        if where:
-            sql = (
-                f"SELECT {_COLUMNS}, bm25(memories_fts) AS bm FROM memories_fts "
-                f"JOIN memories m ON m.rowid = memories_fts.rowid "
-                f"WHERE memories_fts MATCH ?{where} ORDER BY bm LIMIT ?"
-            )
-            args = [match_expression(match_terms), *params, pool]
-        else:
-            # Rank inside FTS5 first, then join only the survivors.
-            sql = (
-                f"SELECT {_COLUMNS}, f.bm AS bm FROM (SELECT rowid, bm25(memories_fts) AS bm "
-                f"FROM memories_fts WHERE memories_fts MATCH ? ORDER BY bm LIMIT ?) f "
-                f"JOIN memories m ON m.rowid = f.rowid ORDER BY bm"
-            )
-            args = [match_expression(match_terms), pool]
-        rows = conn.execute(sql, args).fetchall()
+        index = self.text_index
+        with self.store.reading() as conn:
+            total = conn.execute("SELECT count(*) FROM memories WHERE mind = :mind").fetchone()[0]
+            df = self._df.lookup(conn, index, terms, total)
+            idf = {t: math.log(1.0 + (total - df.get(t, 0) + 0.5) / (df.get(t, 0) + 0.5)) for t in terms}
+            # Words no memory contains cannot tell memories apart; leaving them out keeps a
+            # small corpus from punishing every memory for the query's filler words.
+            idf_total = sum(idf[t] for t in terms if df.get(t, 0) > 0) or 1.0
+            match_terms = _selective(terms, df)
+            if not match_terms:
+                return []
+            where, params = filters.sql()
+            pool = max(limit * 5, 50)
+            if df[match_terms[0]] > MATCH_BUDGET:
+                # Even the rarest query word is in thousands of memories: ranking them all costs
+                # tens of milliseconds and says little. Take the newest memories holding the
+                # rarest words together (or, failing that, the rarest word), then score those.
+                rarest = sorted(match_terms, key=lambda term: df[term])[:3]
+                rows = index.newest(conn, rarest, where, params, pool)
+                if len(rows) < limit:
+                    rows = index.newest(conn, rarest[:1], where, params, pool)
+            else:
+                rows = index.ranked(conn, match_terms, where, params, pool)
         return self._score(rows, terms, idf, idf_total, limit, threshold)
 
     @staticmethod
-    def _newest_matching(
-        conn: sqlite3.Connection, expression: str, where: str, params: list[Any], pool: int
-    ) -> list[sqlite3.Row]:
-        sql = (
-            f"SELECT {_COLUMNS}, bm25(memories_fts) AS bm FROM memories_fts "
-            f"JOIN memories m ON m.rowid = memories_fts.rowid "
-            f"WHERE memories_fts MATCH ?{where} ORDER BY memories_fts.rowid DESC LIMIT ?"
-        )
-        return conn.execute(sql, [expression, *params, pool]).fetchall()
-
-    @staticmethod
     def _score(
-        rows: list[sqlite3.Row],
+        rows: list[Record],
         terms: list[str],
         idf: dict[str, float],
         idf_total: float,
         limit: int,
         threshold: float,
     ) -> list[RecallHit]:
-        """0.8 x IDF-weighted share of query words present + 0.2 x BM25 relative to the best row."""
+        """0.8 x IDF-weighted share of query words present + 0.2 x rank relative to the best row."""
         if not rows:
             return []
         best = min(row["bm"] for row in rows) or -1e-9
@@ -362,76 +301,57 @@ class RecallEngine:
         return hits[:limit]
 
     def _search_embeddings(
-        self, query: str, limit: int, threshold: float, filters: Filters
+        self, index: VectorIndex, query: str, limit: int, threshold: float, filters: Filters
     ) -> list[RecallHit]:
         assert self.provider is not None
         query_vector = normalise(self.provider.embed([query])[0])
-        self._backfill()
-        with self._lock:
-            self._refresh()
-            scored = [
-                (sum(a * b for a, b in zip(query_vector, entry.values, strict=False)), entry.memory_id)
-                for entry in self._cache.entries.values()
-                if filters.accepts(entry)
-            ]
-        scored = sorted(((max(0.0, s), mid) for s, mid in scored if s >= threshold), reverse=True)[:limit]
-        if not scored:
+        self._backfill(index)
+        matches = index.search(self.store, self.provider.model, query_vector, limit, threshold, filters)
+        if not matches:
             return []
-        ids = [mid for _, mid in scored]
+        ids = [match.memory_id for match in matches]
         rows = self.store.query(
-            f"SELECT {_COLUMNS} FROM memories m WHERE m.id IN ({', '.join('?' * len(ids))})", ids
+            f"SELECT {COLUMNS} FROM memories m WHERE m.mind = :mind "
+            f"AND m.id IN ({', '.join('?' * len(ids))})",
+            ids,
         )
         by_id = {row["id"]: row for row in rows}
-        return [_hit(by_id[mid], score) for score, mid in scored if mid in by_id]
+        return [
+            _hit(by_id[match.memory_id], max(0.0, match.similarity))
+            for match in matches
+            if match.memory_id in by_id
+        ]
 
-    def _backfill(self) -> None:
+    def _backfill(self, index: VectorIndex) -> None:
         """Embed memories stored without a vector of this model (written while it was down)."""
         assert self.provider is not None
         model = self.provider.model
         rows = self.store.query(
-            "SELECT id, content FROM memories WHERE embedding_model IS NULL OR embedding_model != ? LIMIT ?",
+            "SELECT seq, id, content FROM memories WHERE mind = :mind "
+            "AND (embedding_model IS NULL OR embedding_model != ?) LIMIT ?",
             (model, BACKFILL_LIMIT),
         )
         if not rows:
             return
-        vectors = self.provider.embed([row["content"] for row in rows])
+        vectors = [pack(normalise(v)) for v in self.provider.embed([row["content"] for row in rows])]
         with self.store.transaction() as conn:
             conn.executemany(
-                "UPDATE memories SET embedding = ?, embedding_model = ? WHERE id = ?",
-                [(pack(normalise(v)), model, row["id"]) for row, v in zip(rows, vectors, strict=True)],
+                "UPDATE memories SET embedding = ?, embedding_model = ? WHERE mind = :mind AND id = ?",
+                [(blob, model, row["id"]) for row, blob in zip(rows, vectors, strict=True)],
+            )
+            index.added(
+                conn, model, [(int(row["seq"]), blob) for row, blob in zip(rows, vectors, strict=True)]
             )
             self.bump_epoch(conn)
         log.info("recall.backfilled", count=len(rows), model=model)
-
-    def _refresh(self) -> None:
-        cache = self._cache
-        epoch = int(self.store.get_state("vector_epoch", 0))
-        if epoch != cache.epoch:
-            cache.entries.clear()
-            cache.max_rowid = 0
-            cache.epoch = epoch
-        rows = self.store.query(
-            "SELECT rowid, id, memory_type, project_id, session_id, embedding FROM memories "
-            "WHERE rowid > ? AND embedding_model = ? ORDER BY rowid",
-            (cache.max_rowid, cache.model),
-        )
-        for row in rows:
-            cache.entries[row["rowid"]] = _Vector(
-                memory_id=row["id"],
-                memory_type=row["memory_type"],
-                project_id=row["project_id"],
-                session_id=row["session_id"],
-                values=unpack(row["embedding"]),
-            )
-            cache.max_rowid = max(cache.max_rowid, row["rowid"])
 
 
 class _DocumentFrequencies:
     """Per-term document counts, cached until the store grows or shrinks by more than 1 %.
 
-    FTS5's vocabulary table counts a term's documents by walking its postings: about 2 ms for a
-    word in half of 100k memories, paid on every query. Counts that are 1 % stale change IDF
-    weights by less than that, so they are kept and refreshed when the corpus has moved.
+    Counting a term's documents walks its postings: about 2 ms for a word in half of 100k
+    memories, paid on every query. Counts that are 1 % stale change IDF weights by less than
+    that, so they are kept and refreshed when the corpus has moved.
     """
 
     DRIFT = 0.01
@@ -441,7 +361,7 @@ class _DocumentFrequencies:
         self._total = 0
         self._lock = threading.Lock()
 
-    def lookup(self, conn: sqlite3.Connection, terms: list[str], total: int) -> dict[str, int]:
+    def lookup(self, conn: Session, index: TextIndex, terms: list[str], total: int) -> dict[str, int]:
         with self._lock:
             if abs(total - self._total) > max(1, self.DRIFT * self._total):
                 self._counts.clear()
@@ -449,12 +369,7 @@ class _DocumentFrequencies:
             known = {term: self._counts[term] for term in terms if term in self._counts}
         missing = [term for term in terms if term not in known]
         if missing:
-            marks = ", ".join("?" * len(missing))
-            found = dict(
-                conn.execute(
-                    f"SELECT term, doc FROM memories_vocab WHERE term IN ({marks})", missing
-                ).fetchall()
-            )
+            found = index.document_counts(conn, missing, MATCH_BUDGET)
             fresh = {term: int(found.get(term, 0)) for term in missing}
             with self._lock:
                 self._counts.update(fresh)
@@ -479,7 +394,7 @@ def _selective(terms: list[str], df: dict[str, int]) -> list[str]:
     return chosen
 
 
-def _hit(row: sqlite3.Row, score: float) -> RecallHit:
+def _hit(row: Record, score: float) -> RecallHit:
     return RecallHit(
         memory_id=row["id"],
         content=row["content"],

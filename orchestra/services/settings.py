@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 
 class EmbeddingSettings(BaseModel):
@@ -25,6 +27,11 @@ class EmbeddingSettings(BaseModel):
     )
     batch_size: int = Field(
         default=64, ge=1, description="Largest number of texts sent in one embeddings request."
+    )
+    vector_index: Literal["auto", "pgvector_hnsw", "sqlite_vec", "numpy_exact"] = Field(
+        default="auto",
+        description="How embedding recall searches: auto picks pgvector on PostgreSQL, sqlite-vec on "
+        "SQLite, and an exact NumPy scan where neither is available (the answer names the one used).",
     )
 
 
@@ -52,9 +59,19 @@ class ServicesSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
+    store: str | None = Field(
+        default=None,
+        description="The store: sqlite:///path.db or postgresql://user:password@host:port/db (${ENV} for "
+        "secrets); None means $ORCHESTRA_STORE, $ORCHESTRA_HOME/orchestra.db or the platform data dir.",
+    )
     store_path: str | None = Field(
         default=None,
-        description="SQLite file; None means $ORCHESTRA_HOME/orchestra.db or the platform data dir.",
+        description="SQLite file: the shorthand of store: sqlite:///<path> (set one of the two).",
+    )
+    mind: str = Field(
+        default="default",
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$",
+        description="Whose rows these services read and write: minds share a database, not tables.",
     )
     embeddings: EmbeddingSettings | None = Field(
         default=None, description="Embeddings provider; None means recall uses the offline FTS5 index."
@@ -66,3 +83,20 @@ class ServicesSettings(BaseModel):
     basin_half_life_s: float = Field(
         default=3600.0, gt=0, description="Half-life of basin activation decay, in seconds."
     )
+
+    @model_validator(mode="after")
+    def _one_store(self) -> ServicesSettings:
+        if self.store is not None and self.store_path is not None:
+            raise ValueError("set services.store or services.store_path (its SQLite shorthand), not both")
+        return self
+
+    @property
+    def named_store(self) -> str | None:
+        """The store as configured (a URL or a SQLite path), None for the default."""
+        return self.store if self.store is not None else self.store_path
+
+    def with_store(self, store: str | None) -> ServicesSettings:
+        """These settings on another store (a URL or a path); None keeps the configured one."""
+        if store is None:
+            return self
+        return self.model_copy(update={"store": store, "store_path": None})

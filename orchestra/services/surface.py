@@ -123,7 +123,7 @@ class CognitiveServices:
             StoreError: the store cannot be opened or is newer than this code.
         """
         settings = settings or ServicesSettings()
-        store = Store(settings.store_path)
+        store = Store(settings.named_store, mind=settings.mind)
         provider = LiteLLMEmbeddingProvider(settings.embeddings) if settings.embeddings else None
         remote = SqliteRemoteStore(settings.sync.remote_path) if settings.sync.remote_path else None
         log.debug("services.open", path=str(store.path), embeddings=bool(provider), remote=bool(remote))

@@ -224,7 +224,7 @@ class SyncService:
                 }
             state = self._state()
             with self.store.transaction() as conn:
-                conn.execute("DELETE FROM kv WHERE key = ?", (_ALERT,))
+                conn.execute("DELETE FROM kv WHERE mind = :mind AND key = ?", (_ALERT,))
             resumed = bool(state["paused_by_alert"])
             if resumed:
                 self._save(paused=False, pause_reason=None, paused_by_alert=False, ack_at=now())
@@ -254,7 +254,8 @@ class SyncService:
             for start in range(0, len(ids), 500):
                 chunk = ids[start : start + 500]
                 rows = self.store.query(
-                    f"SELECT id FROM memories WHERE id IN ({', '.join('?' * len(chunk))})", chunk
+                    f"SELECT id FROM memories WHERE mind = :mind AND id IN ({', '.join('?' * len(chunk))})",
+                    chunk,
                 )
                 present.update(r[0] for r in rows)
             missing = [r for r in records if r["id"] not in present]

@@ -10,19 +10,18 @@ competitions never consume each other's seeds.
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
 from orchestra.errors import ServiceError
 from orchestra.services._common import blocking, check_choice, check_object, dumps, iso, loads, new_id, now
 from orchestra.services.vocabulary import LAYERS
-from orchestra.store import Store
+from orchestra.store import Record, Session, Store
 
 INITIAL_ACTIVATION = 0.5
 
 
-def seed_view(row: sqlite3.Row) -> dict[str, Any]:
+def seed_view(row: Record) -> dict[str, Any]:
     """JSON form of a thoughtseed."""
     return {
         "thoughtseed_id": row["id"],
@@ -45,8 +44,8 @@ class Outcome:
 
     competition_id: str
     layer: str
-    winner: sqlite3.Row | None
-    losers: list[sqlite3.Row]
+    winner: Record | None
+    losers: list[Record]
     energy: float
 
 
@@ -62,7 +61,7 @@ class ThoughtseedService:
 
     def insert_in(
         self,
-        conn: sqlite3.Connection,
+        conn: Session,
         *,
         layer: str,
         packet: dict[str, Any],
@@ -71,15 +70,18 @@ class ThoughtseedService:
         memory_id: str | None = None,
         model_id: str | None = None,
         prediction_id: str | None = None,
-    ) -> sqlite3.Row:
+    ) -> Record:
         """Insert a pending seed inside the caller's transaction."""
         seed_id = new_id()
         conn.execute(
-            "INSERT INTO thoughtseeds(id, layer, kind, neuronal_packet, memory_id, model_id, prediction_id, "
-            "activation, status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?)",
+            "INSERT INTO thoughtseeds(mind, id, layer, kind, neuronal_packet, memory_id, "
+            "model_id, prediction_id, "
+            "activation, status, created_at) VALUES (:mind, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?)",
             (seed_id, layer, kind, dumps(packet), memory_id, model_id, prediction_id, activation, now()),
         )
-        row: sqlite3.Row = conn.execute("SELECT * FROM thoughtseeds WHERE id = ?", (seed_id,)).fetchone()
+        row: Record = conn.execute(
+            "SELECT * FROM thoughtseeds WHERE mind = :mind AND id = ?", (seed_id,)
+        ).fetchone()
         return row
 
     async def create(
@@ -93,22 +95,26 @@ class ThoughtseedService:
         check_choice("layer", layer, LAYERS)
         packet = check_object("neuronal_packet", neuronal_packet)
 
-        def write() -> sqlite3.Row:
+        def write() -> Record:
             with self.store.transaction() as conn:
                 if (
                     memory_id is not None
-                    and conn.execute("SELECT 1 FROM memories WHERE id = ?", (memory_id,)).fetchone() is None
+                    and conn.execute(
+                        "SELECT 1 FROM memories WHERE mind = :mind AND id = ?", (memory_id,)
+                    ).fetchone()
+                    is None
                 ):
                     raise ServiceError(f"no memory with id {memory_id!r}")
                 return self.insert_in(conn, layer=layer, packet=packet, memory_id=memory_id)
 
         return seed_view(await blocking(write))
 
-    def compete_in(self, conn: sqlite3.Connection, layer: str, kind: str) -> Outcome:
+    def compete_in(self, conn: Session, layer: str, kind: str) -> Outcome:
         """Decide one competition inside the caller's transaction."""
         rows = conn.execute(
-            "SELECT * FROM thoughtseeds WHERE layer = ? AND kind = ? AND status IN ('pending', 'competing') "
-            "ORDER BY activation DESC, created_at ASC, rowid ASC",
+            "SELECT * FROM thoughtseeds WHERE mind = :mind AND layer = ? AND kind = ? AND "
+            "status IN ('pending', 'competing') "
+            "ORDER BY activation DESC, created_at ASC, seq ASC",
             (layer, kind),
         ).fetchall()
         competition_id = new_id()
@@ -117,17 +123,17 @@ class ThoughtseedService:
         losers = rows[1:]
         if winner is not None:
             conn.execute(
-                "UPDATE thoughtseeds SET status = 'won', competition_id = ? WHERE id = ?",
+                "UPDATE thoughtseeds SET status = 'won', competition_id = ? WHERE mind = :mind AND id = ?",
                 (competition_id, winner["id"]),
             )
             conn.executemany(
-                "UPDATE thoughtseeds SET status = 'lost', competition_id = ? WHERE id = ?",
+                "UPDATE thoughtseeds SET status = 'lost', competition_id = ? WHERE mind = :mind AND id = ?",
                 [(competition_id, r["id"]) for r in losers],
             )
         conn.execute(
-            "INSERT INTO competitions(id, layer, kind, winner_id, "
+            "INSERT INTO competitions(mind, id, layer, kind, winner_id, "
             "winner_model_id, participants, energy, created_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "VALUES (:mind, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 competition_id,
                 layer,

@@ -1,14 +1,15 @@
-"""A store as JSON lines: export every row of a mind, import it into an empty store, losslessly.
+"""A mind as JSON lines: export every row of one mind, import it into any store, losslessly.
 
-The way to back a mind up, move it to another machine, or (once the PostgreSQL backend lands)
-from SQLite to PostgreSQL. One header line names the format, the schema version and the
-counts; then one line per row, ``{"table": ..., "row": {...}}``, tables in dependency order.
-Bytes (stored embedding vectors) are ``{"$bytes": "<base64>"}``. The full-text index is not
-exported: the store's triggers rebuild it as the rows arrive.
+The way to back a mind up, copy it, or move it from SQLite to PostgreSQL (or back). One header
+line names the format, the schema version, the mind and the counts; then one line per row,
+``{"table": ..., "row": {...}}``, tables parents first. Bytes (stored embedding vectors) are
+``{"$bytes": "<base64>"}``. Derived data is not exported: the text index (triggers or a generated
+column rebuild it), vector indexes (they catch up on the next recall) and the counters a database
+assigns (``seq``, ``beat``: rows are written in their exported order, so order is kept).
 
-Import refuses a file of another schema version, a store that already holds rows (merging
-two minds' ids is not an import), and a line it cannot read, naming the line; the whole
-import is one transaction, so a refused file leaves the store as it was.
+Import refuses a file of another schema version, a target mind that already holds rows (merging
+two minds is not an import) and a line it cannot read, naming the line; the whole import is one
+transaction, so a refused file leaves the store as it was.
 """
 
 from __future__ import annotations
@@ -20,90 +21,108 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import IO, Any
 
+from sqlalchemy import inspect
+
 from orchestra.errors import StoreError
-from orchestra.store.database import Store
+from orchestra.store.database import Session, Store
 
 FORMAT = "orchestra-store-export"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
-SKIPPED_TABLES = frozenset({"sqlite_sequence"})
-"""SQLite's own bookkeeping; AUTOINCREMENT counters follow the imported ids by themselves."""
+TABLES: tuple[tuple[str, str], ...] = (
+    ("kv", "key"),
+    ("memories", "seq"),
+    ("sync_outbox", "seq"),
+    ("beliefs", "seq"),
+    ("basins", "id"),
+    ("thoughtseeds", "seq"),
+    ("competitions", "created_at, id"),
+    ("journeys", "id"),
+    ("journey_sessions", "started_at, id"),
+    ("journey_documents", "created_at, id"),
+    ("goals", "created_at, id"),
+    ("heartbeats", "seq"),
+    ("mental_models", "seq"),
+    ("predictions", "created_at, id"),
+    ("model_revisions", "created_at, id"),
+    ("beat_journal", "beat"),
+)
+"""A mind's tables, parents before children, each with the order its rows are written in."""
+
+ASSIGNED = frozenset({"mind", "seq", "beat", "content_tsv"})
+"""Columns the target fills itself: the mind imported into, counters, the generated text vector."""
+
+DERIVED_STATE = "vector_index:"
+"""``kv`` keys that describe the source's derived indexes: neither exported nor imported."""
+
+
+def exported_condition(table: str) -> str:
+    """The condition on a table's rows that an export carries (this mind's, derived state left out)."""
+    if table == "kv":
+        return f"mind = :mind AND key NOT LIKE '{DERIVED_STATE}%'"
+    return "mind = :mind"
 
 
 @dataclass(frozen=True)
 class TableCount:
-    """Rows of one table."""
+    """Rows of one table: this mind's, and every mind's."""
 
     table: str
     rows: int
+    all_minds: int
 
 
-def data_tables(store: Store) -> list[str]:
-    """The store's tables holding data, parents before children (foreign keys), FTS tables left out.
-
-    FTS5 virtual tables and their shadow tables are derived from ``memories``; exporting them
-    would duplicate every memory's text.
-    """
-    rows = store.query("SELECT name, sql FROM sqlite_master WHERE type = 'table' ORDER BY rowid")
-    virtual = {row["name"] for row in rows if (row["sql"] or "").upper().startswith("CREATE VIRTUAL")}
-    tables = [
-        row["name"]
-        for row in rows
-        if row["name"] not in SKIPPED_TABLES
-        and row["name"] not in virtual
-        and not any(row["name"].startswith(f"{name}_") for name in virtual)
-    ]
-    return _parents_first(store, tables)
-
-
-def _parents_first(store: Store, tables: list[str]) -> list[str]:
-    parents = {
-        table: {row["table"] for row in store.query(f"PRAGMA foreign_key_list({_quoted(table)})")}
-        & set(tables)
-        for table in tables
+def columns_of(store: Store) -> dict[str, list[str]]:
+    """The exported columns of each table, as the database reports them (either backend)."""
+    inspector = inspect(store.engine)
+    return {
+        table: [c["name"] for c in inspector.get_columns(table) if c["name"] not in ASSIGNED]
+        for table, _ in TABLES
     }
-    ordered: list[str] = []
-    while len(ordered) < len(tables):
-        ready = [t for t in tables if t not in ordered and parents[t] <= set(ordered) | {t}]
-        if not ready:  # a foreign-key cycle: keep the creation order for the rest
-            ready = [t for t in tables if t not in ordered]
-        ordered.extend(ready)
-    return ordered
 
 
 def counts(store: Store) -> list[TableCount]:
-    """Rows per data table, in export order."""
-    return [
-        TableCount(table, int(store.query_one(f"SELECT count(*) FROM {_quoted(table)}")[0]))  # type: ignore[index]
-        for table in data_tables(store)
-    ]
+    """Rows per table for the store's mind and for all minds, in export order."""
+    result = []
+    for table, _ in TABLES:
+        mine = store.query_one(f"SELECT count(*) FROM {table} WHERE mind = :mind")
+        every = store.query_all_minds(f"SELECT count(*) FROM {table}")
+        result.append(TableCount(table, int(mine[0]), int(every[0][0])))
+    return result
+
+
+def minds(store: Store) -> list[tuple[str, int]]:
+    """Every mind with rows in the store, and its number of rows (all tables)."""
+    union = " UNION ALL ".join(f"SELECT mind FROM {table}" for table, _ in TABLES)
+    rows = store.query_all_minds(f"SELECT mind, count(*) FROM ({union}) rows_ GROUP BY mind ORDER BY mind")
+    return [(str(name), int(n)) for name, n in rows]
 
 
 def export_lines(store: Store) -> Iterator[str]:
-    """The store as JSON lines: the header, then every row (one consistent read snapshot)."""
-    connection = store.connection()
-    tables = data_tables(store)
-    connection.execute("BEGIN")  # one snapshot: a writer in another process cannot tear the export
-    try:
+    """The store's mind as JSON lines: the header, then every row (one consistent snapshot)."""
+    columns = columns_of(store)
+    with store.reading(snapshot=True) as conn:
         sizes = {
-            t: int(connection.execute(f"SELECT count(*) FROM {_quoted(t)}").fetchone()[0]) for t in tables
+            table: int(conn.execute(f"SELECT count(*) FROM {table} WHERE {exported_condition(table)}").fetchone()[0])
+            for table, _ in TABLES
         }
         yield _dumps(
             {
                 "format": FORMAT,
                 "format_version": FORMAT_VERSION,
                 "schema_version": store.schema_version,
+                "mind": store.mind,
                 "exported_at": time.time(),
                 "tables": sizes,
             }
         )
-        for table in tables:
-            cursor = connection.execute(f"SELECT * FROM {_quoted(table)} ORDER BY rowid")
-            columns = [description[0] for description in cursor.description]
-            for values in cursor:
-                yield _dumps({"table": table, "row": dict(zip(columns, map(_encoded, values), strict=True))})
-    finally:
-        connection.execute("COMMIT")
+        for table, order in TABLES:
+            names = columns[table]
+            result = conn.execute(
+                f"SELECT {', '.join(names)} FROM {table} WHERE {exported_condition(table)} ORDER BY {order}"
+            )
+            for values in result:
+                yield _dumps({"table": table, "row": dict(zip(names, map(_encoded, values), strict=True))})
 
 
 def export_to(store: Store, out: IO[str]) -> dict[str, int]:
@@ -116,45 +135,13 @@ def export_to(store: Store, out: IO[str]) -> dict[str, int]:
     return written
 
 
-def import_from(store: Store, lines: Iterable[str], *, source: str = "<input>") -> dict[str, int]:
-    """Load an export into ``store``, which must hold no rows; returns rows per table.
+def read_header(lines: Iterator[tuple[int, str]], source: str) -> dict[str, Any]:
+    """The export's header line (format, versions, mind, counts).
 
     Raises:
-        StoreError: the file is not an export of this schema version, a line is malformed or
-            names an unknown table or column, the counts do not match the header, or the store
-            is not empty. Nothing is written then.
+        StoreError: not an orchestra export, or of another format version.
     """
-    numbered = enumerate(lines, start=1)
-    header = _header(next(numbered, (1, "")), store, source)
-    tables = data_tables(store)
-    columns = {t: {row["name"] for row in store.query(f"PRAGMA table_info({_quoted(t)})")} for t in tables}
-    loaded = dict.fromkeys(tables, 0)
-    with store.transaction() as connection:
-        occupied = [t for t in tables if connection.execute(f"SELECT 1 FROM {_quoted(t)} LIMIT 1").fetchone()]
-        if occupied:
-            raise StoreError(
-                f"cannot import into {store.path}: it already holds rows ({', '.join(occupied)}); "
-                "import into a new store"
-            )
-        for number, line in numbered:
-            if not line.strip():
-                continue
-            table, row = _record(line, number, source, columns)
-            names = list(row)
-            connection.execute(
-                f"INSERT INTO {_quoted(table)} ({', '.join(map(_quoted, names))}) "
-                f"VALUES ({', '.join('?' * len(names))})",
-                [row[name] for name in names],
-            )
-            loaded[table] += 1
-        expected = {t: int(n) for t, n in header["tables"].items()}
-        if {t: n for t, n in loaded.items() if n} != {t: n for t, n in expected.items() if n}:
-            raise StoreError(f"{source}: the rows read ({loaded}) are not the header's counts ({expected})")
-    return loaded
-
-
-def _header(first: tuple[int, str], store: Store, source: str) -> dict[str, Any]:
-    number, line = first
+    number, line = next(lines, (1, ""))
     try:
         header = json.loads(line)
     except json.JSONDecodeError:
@@ -166,14 +153,69 @@ def _header(first: tuple[int, str], store: Store, source: str) -> dict[str, Any]
             f"{source}:{number}: export format {header.get('format_version')!r}; "
             f"this orchestra reads {FORMAT_VERSION}"
         )
-    if header.get("schema_version") != store.schema_version:
-        raise StoreError(
-            f"{source}:{number}: exported at schema version {header.get('schema_version')!r}, the store is "
-            f"at {store.schema_version}; import with the orchestra that exported it, then upgrade"
-        )
     if not isinstance(header.get("tables"), dict):
         raise StoreError(f"{source}:{number}: the header has no table counts")
     return header
+
+
+def import_from(
+    store: Store, lines: Iterable[str], *, source: str = "<input>", header: dict[str, Any] | None = None
+) -> dict[str, int]:
+    """Load an export into the store's mind, which must hold no rows; returns rows per table.
+
+    Args:
+        store: the target, a handle on the mind to fill (any backend).
+        lines: the export's lines (its header first, unless ``header`` was read already).
+        source: how the input is named in errors.
+        header: the header, when the caller read it to choose the target mind.
+
+    Raises:
+        StoreError: the file is not an export of this schema version, a line is malformed or
+            names an unknown table or column, the counts do not match the header, or the mind
+            is not empty. Nothing is written then.
+    """
+    numbered = enumerate(lines, start=1)
+    if header is None:
+        header = read_header(numbered, source)
+    if header.get("schema_version") != store.schema_version:
+        raise StoreError(
+            f"{source}: exported at schema version {header.get('schema_version')!r}, the store is at "
+            f"{store.schema_version}; import with the orchestra that exported it, then upgrade"
+        )
+    columns = {table: set(names) for table, names in columns_of(store).items()}
+    loaded = dict.fromkeys(columns, 0)
+    with store.transaction() as conn:
+        _require_empty(conn, store)
+        for number, line in numbered:
+            if not line.strip():
+                continue
+            table, row = _record(line, number, source, columns)
+            if table == "kv" and str(row.get("key", "")).startswith(DERIVED_STATE):
+                raise StoreError(f"{source}:{number}: {row['key']!r} is derived state, never exported")
+            names = list(row)
+            conn.execute(
+                f"INSERT INTO {table} (mind, {', '.join(names)}) "
+                f"VALUES (:mind, {', '.join('?' * len(names))})",
+                [row[name] for name in names],
+            )
+            loaded[table] += 1
+        expected = {t: int(n) for t, n in header["tables"].items()}
+        if {t: n for t, n in loaded.items() if n} != {t: n for t, n in expected.items() if n}:
+            raise StoreError(f"{source}: the rows read ({loaded}) are not the header's counts ({expected})")
+    return loaded
+
+
+def _require_empty(conn: Session, store: Store) -> None:
+    occupied = [
+        table
+        for table, _ in TABLES
+        if conn.execute(f"SELECT 1 FROM {table} WHERE mind = :mind LIMIT 1").fetchone()
+    ]
+    if occupied:
+        raise StoreError(
+            f"cannot import into mind {store.mind!r} of {store.location.shown}: it already holds rows "
+            f"({', '.join(occupied)}); import into a new mind (--mind NAME) or a new store"
+        )
 
 
 def _record(line: str, number: int, source: str, columns: dict[str, set[str]]) -> tuple[str, dict[str, Any]]:
@@ -212,7 +254,3 @@ def _decoded(value: Any) -> Any:
 
 def _dumps(value: dict[str, Any]) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-
-
-def _quoted(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'

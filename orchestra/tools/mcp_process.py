@@ -86,11 +86,14 @@ def own_server_environment(config: Config) -> dict[str, str]:
 
     Foreign servers get none of it (nor any credential): see :func:`server_environment`.
     """
-    from orchestra.store.paths import STORE_ENV, resolve_store_path
+    from orchestra.store.location import resolve_store
+    from orchestra.store.minds import MIND_ENV
+    from orchestra.store.paths import STORE_ENV
 
     own = {
         "LITELLM_LOCAL_MODEL_COST_MAP": "True",
-        STORE_ENV: str(resolve_store_path(config.services.store_path)),
+        STORE_ENV: resolve_store(config.services.named_store).handed_on,
+        MIND_ENV: config.services.mind,
     }
     # where this orchestra was imported from, so the server imports the same one
     own.update({key: os.environ[key] for key in ("PYTHONPATH", "VIRTUAL_ENV") if key in os.environ})

@@ -84,10 +84,12 @@ class ToolContext:
             raise self._located(failure) from None
 
     def _located(self, failure: StoreError) -> OrchestraError:
-        """A store error of an explicit ``services.store_path``, blamed on that key and line."""
-        if self.config.services.store_path is None:
+        """A store error of an explicit ``services.store`` (or ``store_path``), blamed on its key and line."""
+        services = self.config.services
+        if services.named_store is None:
             return failure
-        return self.config.source.error("services.store_path", str(failure), ConfigError)
+        key = "services.store" if services.store is not None else "services.store_path"
+        return self.config.source.error(key, str(failure), ConfigError)
 
     def close(self) -> None:
         """Close everything the sources opened, newest first."""

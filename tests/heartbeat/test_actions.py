@@ -248,7 +248,7 @@ class TestHandlers:
         assert second["archived_from"] == episode["memory_id"]
         copy = await services.get_memory(second["memory_id"])
         assert copy is not None and copy["content"] == "met Ana at the station"
-        assert count(services, "SELECT count(*) FROM memories WHERE memory_type = 'semantic'") == 2
+        assert count(services, "SELECT count(*) FROM memories WHERE mind = :mind AND memory_type = 'semantic'") == 2
         assert first["memory_type"] == "semantic"
 
     async def test_maintain(self, services: CognitiveServices) -> None:
@@ -279,7 +279,7 @@ class TestHandlers:
         old_fact = (await services.create_memory("old fact", "semantic"))["memory_id"]
         old = time.time() - 40 * 86400
         for i, memory_id in enumerate([*ids[:4], old_fact]):
-            services.store.execute("UPDATE memories SET created_at = ? WHERE id = ?", (old + i, memory_id))
+            services.store.execute("UPDATE memories SET created_at = ? WHERE mind = :mind AND id = ?", (old + i, memory_id))
         result = await run_one(services, "prune_episodic", {"keep": 2})
         # Newest two episodic: ids[4] (recent) and ids[3] (newest old one); the rest are pruned.
         assert result["deleted"] == 3 and set(result["deleted_ids"]) == set(ids[:3])
@@ -342,7 +342,7 @@ class TestHandlers:
             services, "revise_belief", {"domain": "self", "belief": "I learn fast", "confidence": 0.7}
         )
         assert result["belief"] == {"statement": "I learn fast"}
-        assert count(services, "SELECT count(*) FROM beliefs WHERE domain = 'self'") == 1
+        assert count(services, "SELECT count(*) FROM beliefs WHERE mind = :mind AND domain = 'self'") == 1
 
     async def test_synthesize(self, services: CognitiveServices) -> None:
         """Combines the memories found on the topic into a new semantic memory."""

@@ -65,7 +65,7 @@ def open_services(tmp_path: Path) -> CognitiveServices:
 def memory_count(tmp_path: Path) -> int:
     services = open_services(tmp_path)
     try:
-        return int(services.store.query_one("SELECT count(*) FROM memories")[0])
+        return int(services.store.query_one("SELECT count(*) FROM memories WHERE mind = :mind")[0])
     finally:
         services.close()
 
@@ -106,7 +106,7 @@ class TestDecisionCycle:
         try:
             contents = [row[0] for row in services.store.query("SELECT content FROM memories")]
             journal = services.store.query_one(
-                "SELECT status, record FROM beat_journal WHERE beat = ?", (result.beat,)
+                "SELECT status, record FROM beat_journal WHERE mind = :mind AND beat = ?", (result.beat,)
             )
         finally:
             services.close()

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.anyio
 def age(services: CognitiveServices, goal_id: str, days: float) -> None:
     """Make a goal look untouched for ``days``."""
     services.store.execute(
-        "UPDATE goals SET updated_at = ? WHERE id = ?", (time.time() - days * 86400, goal_id)
+        "UPDATE goals SET updated_at = ? WHERE mind = :mind AND id = ?", (time.time() - days * 86400, goal_id)
     )
 
 

@@ -19,10 +19,10 @@ def remote_dir(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def settings(tmp_path: Path, remote_dir: Path) -> ServicesSettings:
-    """Small batches and a low destruction threshold so tests stay short."""
+def settings(store_url: str, remote_dir: Path) -> ServicesSettings:
+    """Small batches and a low destruction threshold so tests stay short; on SQLite and on PostgreSQL."""
     return ServicesSettings(
-        store_path=str(tmp_path / "local.db"),
+        store=store_url,
         sync=SyncSettings(
             remote_path=str(remote_dir / "remote.db"),
             batch_size=3,

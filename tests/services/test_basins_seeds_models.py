@@ -43,7 +43,7 @@ class TestBasins:
         services.basins.half_life_s = 1e-3
         await services.activate_basin("fading", 0.9)
         services.basins.half_life_s = 3600.0
-        services.store.execute("UPDATE basins SET last_activated = last_activated - 3600 WHERE id = 'fading'")
+        services.store.execute("UPDATE basins SET last_activated = last_activated - 3600 WHERE mind = :mind AND id = 'fading'")
         view = (await services.query_basin_landscape())["basins"][0]
         assert view["activation"] == pytest.approx(0.45, abs=0.01) and view["state"] == "decaying"
         await services.basins.inhibit("fading")
@@ -69,7 +69,7 @@ class TestThoughtseeds:
         other = await services.create_thoughtseed("abstract", {"idea": "c"})
         assert a["activation"] == 0.5 and a["status"] == "pending" and a["memory_id"] == memory["memory_id"]
         services.store.execute(
-            "UPDATE thoughtseeds SET activation = 0.9 WHERE id = ?", (b["thoughtseed_id"],)
+            "UPDATE thoughtseeds SET activation = 0.9 WHERE mind = :mind AND id = ?", (b["thoughtseed_id"],)
         )
         result = await services.run_thoughtseed_competition("conceptual")
         assert result["winner"]["thoughtseed_id"] == b["thoughtseed_id"]
@@ -171,7 +171,7 @@ class TestMentalModels:
         """After 24 h a prediction can no longer be resolved and its seed does not compete."""
         model = await services.create_mental_model("m", "self", ["b"])
         p = await services.generate_prediction(model["model_id"], {})
-        services.store.execute("UPDATE predictions SET expires_at = expires_at - 86401")
+        services.store.execute("UPDATE predictions SET expires_at = expires_at - 86401 WHERE mind = :mind")
         with pytest.raises(ServiceError, match="expired"):
             await services.mental_models.resolve_prediction(p["prediction_id"], "late", 0.0)
         result = await services.run_prediction_competition("metacognitive")

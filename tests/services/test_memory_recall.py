@@ -75,20 +75,20 @@ class TestMemory:
         assert await services.memory.delete(created["memory_id"]) is False
         assert await services.get_memory(created["memory_id"]) is None
         assert await services.search_memories("walrus", threshold=0.0) == []
-        ops = [r[0] for r in services.store.query("SELECT op FROM sync_outbox ORDER BY seq")]
+        ops = [r[0] for r in services.store.query("SELECT op FROM sync_outbox WHERE mind = :mind ORDER BY seq")]
         assert ops == ["upsert", "delete"]
 
 
 class TestOfflineRecall:
     async def test_relevant_memory_ranks_first(self, services: CognitiveServices) -> None:
-        """The memory sharing the query's words wins, with a score near 1 and method fts5_bm25."""
+        """The memory sharing the query's words wins, with a score near 1, naming the offline method."""
         ids = await _fill(services)
         results = await services.search_memories(
             "how does photosynthesis turn sunlight into energy", threshold=0.0
         )
         assert results[0]["memory_id"] == ids["converts"]
         assert results[0]["content"].startswith("Photosynthesis")
-        assert results[0]["method"] == "fts5_bm25"
+        assert results[0]["method"] == services.recall.method_offline  # fts5_bm25 or postgres_fts
         assert results[0]["score"] >= 0.8
         assert all(r["score"] < results[0]["score"] for r in results[1:])
 
@@ -123,7 +123,7 @@ class TestSemanticRecall:
         await _fill(services)
         text = await services.semantic_recall("strategy reliability features")
         lines = text.splitlines()
-        assert lines[0].startswith("[recall method=fts5_bm25 results=1")
+        assert lines[0].startswith(f"[recall method={services.recall.method_offline} results=1")
         assert "fallback_reason='no embeddings provider configured'" in lines[0]
         assert "Quarterly strategy" in lines[1] and "importance=0.90" in lines[1]
 
@@ -190,12 +190,10 @@ def test_concurrent_writers_lose_no_memories(settings: ServicesSettings, tmp_pat
     assert exitcode == 0
     svc = CognitiveServices.open(settings)
     try:
-        assert svc.store.query_one("SELECT count(*) FROM memories")[0] == 4 * count
-        assert svc.store.query_one("SELECT count(*) FROM sync_outbox")[0] == 4 * count
-        assert (
-            svc.store.query_one("SELECT count(*) FROM memories_fts WHERE memories_fts MATCH 'proc'")[0]
-            == count
-        )
+        assert svc.store.query_one("SELECT count(*) FROM memories WHERE mind = :mind")[0] == 4 * count
+        assert svc.store.query_one("SELECT count(*) FROM sync_outbox WHERE mind = :mind")[0] == 4 * count
+        with svc.store.reading() as conn:  # the backend's text index holds every memory too
+            assert svc.recall.text_index.document_counts(conn, ["proc"], 10 * count) == {"proc": count}
     finally:
         svc.close()
 
@@ -211,8 +209,8 @@ async def test_offline_recall_finds_the_relevant_memory_in_a_large_store(service
     words = [f"w{i}" for i in range(5000)] + ["the", "a", "of", "and"] * 200
     with services.store.transaction() as conn:
         conn.executemany(
-            "INSERT INTO memories(id, content, memory_type, importance, metadata, created_at, updated_at) "
-            "VALUES (?, ?, 'semantic', 0.5, '{}', 0, 0)",
+            "INSERT INTO memories(mind, id, content, memory_type, importance, metadata, created_at, updated_at) "
+            "VALUES (:mind, ?, ?, 'semantic', 0.5, '{}', 0, 0)",
             [(f"m{i}", " ".join(rng.choices(words, k=25))) for i in range(20_000)],
         )
     planted = await services.create_memory("the heron fishes the quiet estuary at dawn", importance=0.5)
@@ -227,8 +225,8 @@ async def test_query_of_only_common_words_still_ranks_by_coverage(services: Cogn
 
     with services.store.transaction() as conn:
         conn.executemany(
-            "INSERT INTO memories(id, content, memory_type, importance, metadata, created_at, updated_at) "
-            "VALUES (?, ?, 'semantic', 0.5, '{}', 0, 0)",
+            "INSERT INTO memories(mind, id, content, memory_type, importance, metadata, created_at, updated_at) "
+            "VALUES (:mind, ?, ?, 'semantic', 0.5, '{}', 0, 0)",
             [(f"m{i}", "garden rain" if i % 2 else "garden coffee") for i in range(recall.MATCH_BUDGET + 10)],
         )
     text = await services.semantic_recall("garden rain", threshold=0.9, top_k=3)

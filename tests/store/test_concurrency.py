@@ -19,7 +19,7 @@ def _increment(path: str, worker: str, count: int) -> None:
                 value = store.get_state("counter", 0, conn)
                 store.set_state("counter", value + 1, conn)
                 conn.execute(
-                    "INSERT INTO beliefs(id, domain, belief, confidence, created_at) VALUES (?, 'w', '{}', 0.5, 0)",
+                    "INSERT INTO beliefs(mind, id, domain, belief, confidence, created_at) VALUES (:mind, ?, 'w', '{}', 0.5, 0)",
                     (f"{worker}-{i}",),
                 )
     finally:
@@ -37,5 +37,5 @@ class TestConcurrentWriters:
         assert exitcode == 0
         with Store(path) as store:
             assert store.get_state("counter") == 5 * PER_WORKER
-            assert store.query_one("SELECT count(*) FROM beliefs")[0] == 5 * PER_WORKER
+            assert store.query_one("SELECT count(*) FROM beliefs WHERE mind = :mind")[0] == 5 * PER_WORKER
             assert store.query_one("PRAGMA integrity_check")[0] == "ok"

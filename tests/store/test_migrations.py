@@ -32,7 +32,8 @@ class TestMigrations:
         path = tmp_path / "old.db"
         with Store(path, migrations=MIGRATIONS[:1]) as old:
             assert old.schema_version == 1
-            old.execute(
+        with sqlite3.connect(path) as conn:  # a version-1 file has no minds yet
+            conn.execute(
                 "INSERT INTO memories(id, content, memory_type, importance, created_at, updated_at) "
                 "VALUES ('m1', 'zebras graze at dawn', 'semantic', 0.5, 0, 0)"
             )
@@ -41,6 +42,7 @@ class TestMigrations:
             assert store.schema_version == LATEST_VERSION
             hits = store.query("SELECT rowid FROM memories_fts WHERE memories_fts MATCH 'zebras'")
             assert len(hits) == 1
+            assert store.query("SELECT mind, id FROM memories WHERE mind = :mind")[0][:] == ("default", "m1")
         assert _version(path) == LATEST_VERSION
 
     def test_newer_database_is_refused(self, tmp_path: Path) -> None:
@@ -58,7 +60,7 @@ class TestMigrations:
         """An error inside a write block leaves nothing behind."""
         with Store(tmp_path / "s.db") as store:
             with pytest.raises(RuntimeError), store.transaction() as conn:
-                conn.execute("INSERT INTO kv(key, value, updated_at) VALUES ('a', '1', 0)")
+                conn.execute("INSERT INTO kv(mind, key, value, updated_at) VALUES (:mind, 'a', '1', 0)")
                 raise RuntimeError("boom")
             assert store.get_state("a") is None
             with pytest.raises(StoreError), store.transaction() as conn:

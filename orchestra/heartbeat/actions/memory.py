@@ -69,9 +69,10 @@ async def _prune_episodic(call: ActionCall) -> dict[str, Any]:
     cutoff = time.time() - older_than_days * 86400
     rows = await asyncio.to_thread(
         s.store.query,
-        "SELECT id FROM (SELECT id, created_at FROM memories WHERE memory_type = 'episodic' "
-        "ORDER BY created_at DESC LIMIT -1 OFFSET ?) WHERE created_at < ? ORDER BY created_at LIMIT ?",
-        (keep, cutoff, max_delete),
+        "SELECT id FROM memories WHERE mind = :mind AND memory_type = 'episodic' AND created_at < ? "
+        "AND id NOT IN (SELECT id FROM memories WHERE mind = :mind AND memory_type = 'episodic' "
+        "ORDER BY created_at DESC LIMIT ?) ORDER BY created_at LIMIT ?",
+        (cutoff, keep, max_delete),
     )
     deleted = [row["id"] for row in rows if await s.memory.delete(row["id"])]
     return {
