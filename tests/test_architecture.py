@@ -27,7 +27,7 @@ MAY_IMPORT: dict[str, set[str]] = {
     "sandbox": set(),
     "agents": {"errors", "config", "graph", "models", "tools", "layers", "sandbox"},
     "heartbeat": {"errors", "config", "graph", "models", "tools", "agents", "services", "store"},
-    "mcp_server": {"errors", "logs", "config", "services", "heartbeat"},
+    "mcp_server": {"errors", "logs", "config", "services", "heartbeat", "store"},
     "cli": {"errors", "logs", "version", "config", "graph", "agents", "heartbeat", "mcp_server", "tools", "store"},
 }
 """Room → the rooms it may import. A room is a subpackage or a top-level module of orchestra;

@@ -61,8 +61,8 @@ def insert_memories(services: CognitiveServices, rows: Iterable[MemoryRow]) -> f
     started = time.perf_counter()
     with services.store.transaction() as connection:
         connection.executemany(
-            "INSERT INTO memories(mind, id, content, memory_type, importance, metadata, created_at, updated_at)"
-            " VALUES (:mind, ?, ?, ?, ?, '{}', 0, 0)",
+            "INSERT INTO memories(mind, id, content, memory_type, importance, metadata, created_at, "
+            "updated_at) VALUES (:mind, ?, ?, ?, ?, '{}', 0, 0)",
             rows,
         )
     return time.perf_counter() - started

@@ -98,7 +98,7 @@ class BeatResult:
     metacognition: list[dict[str, Any]] = field(default_factory=list)
     """What the metacognition policy did (``root.metacognition``)."""
     store: str | None = None
-    """The store file the beat read and wrote (so a typo in ``services.store_path`` shows)."""
+    """The store the beat read and wrote: a file, or a URL without its password (a typo shows)."""
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data, JSON-ready."""
@@ -189,7 +189,7 @@ class Heartbeat:
                 beat=None,
                 status="paused",
                 fallback_reason=status.get("pause_reason"),
-                store=str(self.services.store.path),
+                store=self.services.store.location.shown,
             )
         wall_start = time.time()
         with self.services.store.transaction() as conn:
@@ -220,7 +220,7 @@ class Heartbeat:
         result = BeatResult(
             beat=beat,
             status="completed",
-            store=str(self.services.store.path),
+            store=self.services.store.location.shown,
             decision=decision.model_dump(),
             actions=report.to_dict(),
             tools_used=sorted({record.tool for record in self.tool_log.records()}),

@@ -76,6 +76,8 @@ class Recall(TypedDict):
 
     result: str
     method: str
+    index: str | None
+    """The vector index of an embedding recall (pgvector_hnsw, sqlite_vec, numpy_exact); null offline."""
     fallback_reason: str | None
     memories: list[RecalledMemory]
 

@@ -270,7 +270,10 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--host", default="127.0.0.1", help="HTTP bind address (default: loopback only)")
     parser.add_argument("--port", type=int, default=8765, help="HTTP port (default: 8765; 0: any free port)")
     parser.add_argument("--config", help="orchestra YAML config whose services section to use")
-    parser.add_argument("--store", help="SQLite store path (overrides the config)")
+    parser.add_argument(
+        "--store",
+        help="the store: sqlite:///file.db, postgresql://..., or a SQLite path (overrides the config)",
+    )
     parser.add_argument(
         "--log-level", choices=LOG_LEVELS, default="warning", help="stderr log level (default: warning)"
     )

@@ -253,7 +253,7 @@ class RecallEngine:
             return []
         index = self.text_index
         with self.store.reading() as conn:
-            total = conn.execute("SELECT count(*) FROM memories WHERE mind = :mind").fetchone()[0]
+            total = index.total(conn)
             df = self._df.lookup(conn, index, terms, total)
             idf = {t: math.log(1.0 + (total - df.get(t, 0) + 0.5) / (df.get(t, 0) + 0.5)) for t in terms}
             # Words no memory contains cannot tell memories apart; leaving them out keeps a
@@ -326,11 +326,20 @@ class RecallEngine:
         """Embed memories stored without a vector of this model (written while it was down)."""
         assert self.provider is not None
         model = self.provider.model
-        rows = self.store.query(
-            "SELECT seq, id, content FROM memories WHERE mind = :mind "
-            "AND (embedding_model IS NULL OR embedding_model != ?) LIMIT ?",
-            (model, BACKFILL_LIMIT),
-        )
+        # "Other than this model" as three index ranges on (mind, embedding_model), each empty when
+        # nothing waits: microseconds at any size (a != or an OR of them makes SQLite scan the mind).
+        rows: list[Record] = []
+        for condition, values in (
+            ("embedding_model IS NULL", ()),
+            ("embedding_model < ?", (model,)),
+            ("embedding_model > ?", (model,)),
+        ):
+            rows = self.store.query(
+                f"SELECT seq, id, content FROM memories WHERE mind = :mind AND {condition} LIMIT ?",
+                (*values, BACKFILL_LIMIT),
+            )
+            if rows:
+                break
         if not rows:
             return
         vectors = [pack(normalise(v)) for v in self.provider.embed([row["content"] for row in rows])]
@@ -410,7 +419,8 @@ def format_recall(
     query: str, result: RecallResult, ranked: list[tuple[float, RecallHit]], weighted: bool
 ) -> str:
     """Text for a prompt: the method that answered, then numbered memories with scores."""
-    header = f"[recall method={result.method} results={len(ranked)} query={query!r}"
+    index = f" index={result.index}" if result.index else ""
+    header = f"[recall method={result.method}{index} results={len(ranked)} query={query!r}"
     if result.fallback_reason:
         header += f" fallback_reason={result.fallback_reason!r}"
     lines = [header + "]"]

@@ -17,14 +17,25 @@ from orchestra.errors import ServiceError
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS remote_memories (
-    memory_id TEXT PRIMARY KEY,
+    mind TEXT NOT NULL DEFAULT 'default',
+    memory_id TEXT NOT NULL,
     project_id TEXT,
     payload TEXT NOT NULL,
     deleted INTEGER NOT NULL DEFAULT 0,
     updated_at REAL NOT NULL,
-    received_at REAL NOT NULL
+    received_at REAL NOT NULL,
+    PRIMARY KEY (mind, memory_id)
 )
 """
+
+# A remote written before minds existed: its rows become the default mind's.
+_ADD_MINDS = (
+    "ALTER TABLE remote_memories RENAME TO remote_memories_v1",
+    _SCHEMA,
+    "INSERT INTO remote_memories(memory_id, project_id, payload, deleted, updated_at, received_at) "
+    "SELECT memory_id, project_id, payload, deleted, updated_at, received_at FROM remote_memories_v1",
+    "DROP TABLE remote_memories_v1",
+)
 
 
 @runtime_checkable
@@ -48,14 +59,17 @@ class SqliteRemoteStore:
     """A remote store in a second SQLite file.
 
     The parent directory is never created: a missing directory (an unmounted share)
-    means the remote is down, and pushes fail until it comes back.
+    means the remote is down, and pushes fail until it comes back. Like the store, one remote
+    holds many minds' memories; a handle pushes and fetches only its own mind's.
 
     Args:
         path: the remote database file.
+        mind: whose memories this handle mirrors.
     """
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, mind: str = "default") -> None:
         self.path = Path(path).expanduser()
+        self.mind = mind
 
     def _connect(self) -> sqlite3.Connection:
         if not self.path.parent.is_dir():
@@ -64,6 +78,12 @@ class SqliteRemoteStore:
             conn = sqlite3.connect(self.path, timeout=10, isolation_level=None)
             conn.execute("PRAGMA busy_timeout = 10000")
             conn.execute(_SCHEMA)
+            columns = {row[1] for row in conn.execute("PRAGMA table_info(remote_memories)")}
+            if "mind" not in columns:
+                conn.execute("BEGIN IMMEDIATE")
+                for statement in _ADD_MINDS:
+                    conn.execute(statement)
+                conn.execute("COMMIT")
         except sqlite3.Error as exc:
             raise ServiceError(f"remote store {self.path} is unreachable: {exc}") from exc
         return conn
@@ -94,14 +114,15 @@ class SqliteRemoteStore:
             for record in records:
                 payload = record["payload"]
                 conn.execute(
-                    "INSERT INTO remote_memories(memory_id, project_id, "
+                    "INSERT INTO remote_memories(mind, memory_id, project_id, "
                     "payload, deleted, updated_at, received_at) "
-                    "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(memory_id) DO UPDATE SET "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(mind, memory_id) DO UPDATE SET "
                     "project_id = excluded.project_id, payload = "
                     "excluded.payload, deleted = excluded.deleted, "
                     "updated_at = excluded.updated_at, received_at = excluded.received_at "
                     "WHERE excluded.updated_at >= remote_memories.updated_at",
                     (
+                        self.mind,
                         record["memory_id"],
                         payload.get("project_id"),
                         json.dumps(payload, sort_keys=True),
@@ -125,8 +146,8 @@ class SqliteRemoteStore:
         Raises:
             ServiceError: the remote cannot be reached.
         """
-        sql = "SELECT payload FROM remote_memories WHERE deleted = 0"
-        params: list[Any] = []
+        sql = "SELECT payload FROM remote_memories WHERE mind = ? AND deleted = 0"
+        params: list[Any] = [self.mind]
         if project_id is not None:
             sql += " AND project_id = ?"
             params.append(project_id)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from orchestra.store.minds import MIND_PATTERN, MIND_RULE
 
 
 class EmbeddingSettings(BaseModel):
@@ -70,8 +72,8 @@ class ServicesSettings(BaseModel):
     )
     mind: str = Field(
         default="default",
-        pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$",
-        description="Whose rows these services read and write: minds share a database, not tables.",
+        description="Whose rows these services read and write (1-64 letters, digits, '_', '.', '-'): "
+        "minds share a database, not tables.",
     )
     embeddings: EmbeddingSettings | None = Field(
         default=None, description="Embeddings provider; None means recall uses the offline FTS5 index."
@@ -83,6 +85,13 @@ class ServicesSettings(BaseModel):
     basin_half_life_s: float = Field(
         default=3600.0, gt=0, description="Half-life of basin activation decay, in seconds."
     )
+
+    @field_validator("mind")
+    @classmethod
+    def _valid_mind(cls, value: str) -> str:
+        if not MIND_PATTERN.fullmatch(value):
+            raise ValueError(f"{value!r} is not a mind id: use {MIND_RULE}")
+        return value
 
     @model_validator(mode="after")
     def _one_store(self) -> ServicesSettings:

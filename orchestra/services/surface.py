@@ -97,7 +97,8 @@ class CognitiveServices:
     ) -> None:
         self.settings = settings or ServicesSettings()
         self.store = store
-        self.recall = RecallEngine(store, provider)
+        wanted_index = self.settings.embeddings.vector_index if self.settings.embeddings else "auto"
+        self.recall = RecallEngine(store, provider, wanted_index)
         self.memory = MemoryService(store, self.recall)
         self.basins = BasinService(store, self.settings.basin_half_life_s)
         self.thoughtseeds = ThoughtseedService(store)
@@ -125,8 +126,16 @@ class CognitiveServices:
         settings = settings or ServicesSettings()
         store = Store(settings.named_store, mind=settings.mind)
         provider = LiteLLMEmbeddingProvider(settings.embeddings) if settings.embeddings else None
-        remote = SqliteRemoteStore(settings.sync.remote_path) if settings.sync.remote_path else None
-        log.debug("services.open", path=str(store.path), embeddings=bool(provider), remote=bool(remote))
+        remote = (
+            SqliteRemoteStore(settings.sync.remote_path, settings.mind) if settings.sync.remote_path else None
+        )
+        log.debug(
+            "services.open",
+            store=store.location.shown,
+            mind=store.mind,
+            embeddings=bool(provider),
+            remote=bool(remote),
+        )
         return cls(store, settings, provider=provider, remote=remote)
 
     def close(self) -> None:

@@ -44,6 +44,7 @@ log = structlog.get_logger(__name__)
 
 _WRITE = "orchestra_write"
 _SNAPSHOT = "orchestra_snapshot"
+_MIND = "orchestra_mind"
 POOL_SIZE = 8
 """Connections kept open per process; more are opened under load and closed when returned."""
 MAX_OVERFLOW = 56
@@ -69,15 +70,22 @@ class Session:
         Raises:
             StoreError: the statement is unscoped or the database refused it.
         """
-        statement, values = bind(sql, params, self._store.mind)
-        return Result(self._conn.execute(statement, values))
+        statement, values = bind(sql, params, self._store.mind, self._store.dialect)
+        return Result(self._conn.exec_driver_sql(statement, values))
+
+    def define(self, ddl: str) -> None:
+        """Run a schema statement (``CREATE TABLE/INDEX ... IF NOT EXISTS``): it touches no rows, so
+        the scope guard does not apply. Only for statements orchestra writes, never for user input."""
+        if not ddl.lstrip().upper().startswith("CREATE "):
+            raise StoreError(f"define() runs CREATE statements only, not: {' '.join(ddl.split())[:80]}")
+        self._conn.execute(text(ddl))
 
     def executemany(self, sql: str, rows: Sequence[Params]) -> None:
         """Run one statement for each parameter row (a single round trip where the driver can)."""
         if not rows:
             return
-        bound = [bind(sql, params, self._store.mind) for params in rows]
-        self._conn.execute(bound[0][0], [values for _, values in bound])
+        bound = [bind(sql, params, self._store.mind, self._store.dialect) for params in rows]
+        self._conn.exec_driver_sql(bound[0][0], [values for _, values in bound])
 
     @property
     def dialect(self) -> str:
@@ -140,10 +148,9 @@ class Store:
             pool_size=POOL_SIZE,
             max_overflow=MAX_OVERFLOW,
             pool_timeout=self._busy_timeout_s,
-            pool_pre_ping=True,  # a connection the server dropped while idle is replaced, not used
             connect_args={"connect_timeout": 10, "application_name": "orchestra"},
         )
-        event.listen(engine, "begin", self._on_postgresql_begin)
+        event.listen(engine, "begin", _on_postgresql_begin)
         return engine
 
     def _on_sqlite_connect(self, dbapi_connection: Any, _record: Any) -> None:
@@ -160,10 +167,6 @@ class Store:
         finally:
             cursor.close()
         load_extensions(dbapi_connection)
-
-    def _on_postgresql_begin(self, conn: Connection) -> None:
-        if conn.get_execution_options().get(_WRITE):
-            conn.exec_driver_sql("SELECT pg_advisory_xact_lock(%(key)s)", {"key": mind_lock_key(self.mind)})
 
     def _migrate(self, steps: tuple[str, ...]) -> int:
         try:
@@ -208,16 +211,12 @@ class Store:
         if current is not None:
             yield current
             return
-        try:
-            conn = self._engine.connect().execution_options(**{_WRITE: True})
-        except SQLAlchemyError as exc:
-            raise StoreError(f"store {self.location.shown} is unreachable: {_reason(exc)}") from exc
+        conn = self._begun()
         session = Session(conn, self)
         self._local.session = session
         committing = False
         try:
             try:
-                conn.begin()
                 yield session
                 committing = True
                 conn.commit()
@@ -230,6 +229,30 @@ class Store:
         finally:
             self._local.session = None
             conn.close()
+
+    def _begun(self) -> Connection:
+        """A connection inside a begun write transaction (holding the mind's lock).
+
+        A pooled connection the server dropped while idle (a restart, an idle timeout) fails on its
+        first statement - the begin, before the block ran anything - so it is replaced once. No
+        ping per checkout: that would cost a round trip on every call.
+        """
+        for attempt in (1, 2):
+            try:
+                conn = self._engine.connect().execution_options(**{_WRITE: True, _MIND: self.mind})
+            except SQLAlchemyError as exc:
+                raise StoreError(f"store {self.location.shown} is unreachable: {_reason(exc)}") from exc
+            try:
+                conn.begin()
+                return conn
+            except SQLAlchemyError as exc:
+                conn.close()
+                if isinstance(exc, DBAPIError) and exc.connection_invalidated and attempt == 1:
+                    log.warning("store.reconnected", store=self.location.shown, reason=_reason(exc))
+                    continue
+                shown = self.location.shown
+                raise StoreError(f"store {shown} is busy or unwritable: {_reason(exc)}") from exc
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def _write_failure(self, exc: SQLAlchemyError, committing: bool) -> str:
         if isinstance(exc, DBAPIError) and exc.connection_invalidated:
@@ -313,10 +336,11 @@ class Store:
         current: Session | None = getattr(self._local, "session", None)
         if current is not None:
             return _translated(lambda: take(current.execute(sql, params)))
+        statement, values = bind(sql, params, self.mind, self.dialect)
         for attempt in (1, 2):
             try:
                 with self._read_connection() as conn:
-                    return take(Session(conn, self).execute(sql, params))
+                    return take(Result(conn.exec_driver_sql(statement, values)))
             except DBAPIError as exc:
                 if exc.connection_invalidated and attempt == 1:
                     log.warning("store.read_retried", store=self.location.shown, reason=_reason(exc))
@@ -381,6 +405,13 @@ class Store:
 def mind_lock_key(mind: str) -> int:
     """A stable signed 64-bit advisory-lock key for a mind's writes."""
     return int.from_bytes(hashlib.blake2b(mind.encode(), digest_size=8).digest(), "big", signed=True)
+
+
+def _on_postgresql_begin(conn: Connection) -> None:
+    # The handle's mind rides on the connection: handles of several minds share one engine.
+    options = conn.get_execution_options()
+    if options.get(_WRITE):
+        conn.exec_driver_sql("SELECT pg_advisory_xact_lock(%(key)s)", {"key": mind_lock_key(options[_MIND])})
 
 
 def _on_sqlite_begin(conn: Connection) -> None:

@@ -83,7 +83,7 @@ def resolve_store(named: str | Path | None = None) -> StoreLocation:
         )
     try:
         url = make_url(text)
-    except ArgumentError as exc:
+    except (ArgumentError, ValueError) as exc:
         raise StoreError(f"store URL is malformed: {exc}") from exc
     if not url.database:
         raise StoreError(f"store URL {url.render_as_string()!r} names no database (…/database at the end)")

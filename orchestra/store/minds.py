@@ -12,7 +12,8 @@ MIND_ENV = "ORCHESTRA_MIND"
 DEFAULT_MIND = "default"
 """The mind of a store that names none (and of every row written before minds existed)."""
 
-_MIND = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+MIND_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+MIND_RULE = "1-64 letters, digits, '_', '.' or '-', starting with a letter or digit"
 
 
 def check_mind(name: object) -> str:
@@ -21,9 +22,6 @@ def check_mind(name: object) -> str:
     Raises:
         StoreError: naming the rule.
     """
-    if not isinstance(name, str) or not _MIND.fullmatch(name):
-        raise StoreError(
-            f"invalid mind {name!r}: use 1-64 letters, digits, '_', '.' or '-', starting with "
-            f"a letter or digit"
-        )
+    if not isinstance(name, str) or not MIND_PATTERN.fullmatch(name):
+        raise StoreError(f"invalid mind {name!r}: use {MIND_RULE}")
     return name

@@ -1,8 +1,8 @@
 """Where the store lives: one rule, so the CLI, the MCP server and tests agree.
 
-Precedence: an explicit path, then ``$ORCHESTRA_STORE`` (a file; how orchestra hands its store
-to an MCP server it starts), then ``$ORCHESTRA_HOME/orchestra.db``, then
-``platformdirs.user_data_dir("orchestra")/orchestra.db``.
+Precedence: an explicit path, then ``$ORCHESTRA_STORE`` (how orchestra hands its store to an MCP
+server it starts: a file here; a URL is resolved by :mod:`orchestra.store.location`), then
+``$ORCHESTRA_HOME/orchestra.db``, then ``platformdirs.user_data_dir("orchestra")/orchestra.db``.
 """
 
 from __future__ import annotations

@@ -103,7 +103,9 @@ def export_lines(store: Store) -> Iterator[str]:
     columns = columns_of(store)
     with store.reading(snapshot=True) as conn:
         sizes = {
-            table: int(conn.execute(f"SELECT count(*) FROM {table} WHERE {exported_condition(table)}").fetchone()[0])
+            table: int(
+                conn.execute(f"SELECT count(*) FROM {table} WHERE {exported_condition(table)}").fetchone()[0]
+            )
             for table, _ in TABLES
         }
         yield _dumps(

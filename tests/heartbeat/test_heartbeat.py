@@ -104,7 +104,7 @@ class TestDecisionCycle:
         assert result.energy == {"before": 20, "after": 19, "regenerated_to": 20}
         services = open_services(tmp_path)
         try:
-            contents = [row[0] for row in services.store.query("SELECT content FROM memories")]
+            contents = [row[0] for row in services.store.query("SELECT content FROM memories WHERE mind = :mind")]
             journal = services.store.query_one(
                 "SELECT status, record FROM beat_journal WHERE mind = :mind AND beat = ?", (result.beat,)
             )
@@ -308,7 +308,7 @@ def journal_says_running(tmp_path: Path) -> bool:
         return False
     services = open_services(tmp_path)
     try:
-        row = services.store.query_one("SELECT status FROM beat_journal ORDER BY beat DESC LIMIT 1")
+        row = services.store.query_one("SELECT status FROM beat_journal WHERE mind = :mind ORDER BY beat DESC LIMIT 1")
     finally:
         services.close()
     return row is not None and row[0] == "running"
@@ -348,7 +348,7 @@ def test_kill_mid_cycle_loses_nothing_and_next_beat_runs(tmp_path: Path) -> None
                 process.kill()
         services = open_services(tmp_path)
         try:
-            status = services.store.query_one("SELECT status FROM beat_journal ORDER BY beat DESC LIMIT 1")[0]
+            status = services.store.query_one("SELECT status FROM beat_journal WHERE mind = :mind ORDER BY beat DESC LIMIT 1")[0]
             energy_after_kill = services.store.get_state("energy", {}).get("level")
         finally:
             services.close()
@@ -360,7 +360,7 @@ def test_kill_mid_cycle_loses_nothing_and_next_beat_runs(tmp_path: Path) -> None
         assert result.status == "completed" and result.recovered
         services = open_services(tmp_path)
         try:
-            rows = services.store.query("SELECT status FROM beat_journal ORDER BY beat")
+            rows = services.store.query("SELECT status FROM beat_journal WHERE mind = :mind ORDER BY beat")
         finally:
             services.close()
         assert [row[0] for row in rows] == ["aborted", "completed"]

@@ -53,7 +53,7 @@ class TestRegistration:
             assert schema is not None and schema["required"] == ["result"], name
         recall = schemas["semantic_recall"]
         assert recall is not None and recall["x-orchestra-value"] == "result"
-        assert recall["required"] == ["result", "method", "fallback_reason", "memories"]
+        assert recall["required"] == ["result", "method", "index", "fallback_reason", "memories"]
 
 
 class TestErrors:

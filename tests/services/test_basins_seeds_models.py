@@ -43,7 +43,9 @@ class TestBasins:
         services.basins.half_life_s = 1e-3
         await services.activate_basin("fading", 0.9)
         services.basins.half_life_s = 3600.0
-        services.store.execute("UPDATE basins SET last_activated = last_activated - 3600 WHERE mind = :mind AND id = 'fading'")
+        services.store.execute(
+            "UPDATE basins SET last_activated = last_activated - 3600 WHERE mind = :mind AND id = 'fading'"
+        )
         view = (await services.query_basin_landscape())["basins"][0]
         assert view["activation"] == pytest.approx(0.45, abs=0.01) and view["state"] == "decaying"
         await services.basins.inhibit("fading")

@@ -80,7 +80,9 @@ class TestEmbeddingsRecall:
             assert results[0]["memory_id"] == created["memory_id"]
             assert results[0]["method"] == svc.recall.method_offline
             text = await svc.semantic_recall("glaciers valleys")
-            assert text.startswith(f"[recall method={svc.recall.method_offline}") and "fallback_reason=" in text
+            assert (
+                text.startswith(f"[recall method={svc.recall.method_offline}") and "fallback_reason=" in text
+            )
         finally:
             svc.close()
 

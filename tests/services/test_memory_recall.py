@@ -75,7 +75,9 @@ class TestMemory:
         assert await services.memory.delete(created["memory_id"]) is False
         assert await services.get_memory(created["memory_id"]) is None
         assert await services.search_memories("walrus", threshold=0.0) == []
-        ops = [r[0] for r in services.store.query("SELECT op FROM sync_outbox WHERE mind = :mind ORDER BY seq")]
+        ops = [
+            r[0] for r in services.store.query("SELECT op FROM sync_outbox WHERE mind = :mind ORDER BY seq")
+        ]
         assert ops == ["upsert", "delete"]
 
 

@@ -72,3 +72,42 @@ class TestMigrations:
         store.close()
         with pytest.raises(StoreError, match="closed"):
             store.query("SELECT 1")
+
+
+def test_a_version_4_file_upgrades_with_every_row_in_the_default_mind(tmp_path: Path) -> None:
+    """Rows written before minds existed (parents and children alike) become mind 'default', intact."""
+    path = tmp_path / "v4.db"
+    Store(path, migrations=MIGRATIONS[:4]).close()
+    with sqlite3.connect(path) as conn:
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("INSERT INTO kv(key, value, updated_at) VALUES ('energy', '{\"current\": 7}', 0)")
+        conn.execute("INSERT INTO journeys(id, device_id, created_at, updated_at) VALUES ('j1', 'd1', 0, 0)")
+        conn.execute(
+            "INSERT INTO journey_sessions(id, journey_id, summary, started_at) VALUES ('s1', 'j1', 'hello', 0)"
+        )
+        conn.execute(
+            "INSERT INTO mental_models(id, name, domain, basin_ids, status, structure_since, created_at, "
+            "updated_at) VALUES ('mm', 'n', 'world', '[]', 'draft', 0, 0, 0)"
+        )
+        conn.execute(
+            "INSERT INTO predictions(id, model_id, context, prediction, confidence, created_at, expires_at) "
+            "VALUES ('p1', 'mm', '{}', '{}', 0.5, 0, 1)"
+        )
+        conn.execute("INSERT INTO beat_journal(status, started_at) VALUES ('completed', 0)")
+        conn.execute(
+            "INSERT INTO memories(id, content, memory_type, importance, created_at, updated_at) "
+            "VALUES ('m1', 'old memory about herons', 'semantic', 0.5, 0, 0)"
+        )
+    with Store(path) as store:
+        assert store.schema_version == LATEST_VERSION
+        assert store.get_state("energy") == {"current": 7}
+        assert store.query_one("SELECT summary FROM journey_sessions WHERE mind = :mind")[0] == "hello"
+        assert store.query_one("SELECT model_id FROM predictions WHERE mind = :mind")[0] == "mm"
+        assert store.query_one("SELECT beat, status FROM beat_journal WHERE mind = :mind")[:] == (1, "completed")
+        assert store.query("PRAGMA foreign_key_check") == []
+        hits = store.query(
+            "SELECT m.id FROM memories_fts CROSS JOIN memories m ON m.seq = memories_fts.rowid "
+            "WHERE memories_fts MATCH 'herons' AND m.mind = :mind"
+        )
+        assert [row[0] for row in hits] == ["m1"]
+        assert store.for_mind("other").get_state("energy") is None

@@ -17,7 +17,14 @@ from orchestra.errors import StoreError
 from orchestra.services.settings import ServicesSettings
 from orchestra.services.surface import CognitiveServices
 from orchestra.store import Store
-from orchestra.store.transfer import TABLES, exported_condition, columns_of, export_lines, export_to, import_from
+from orchestra.store.transfer import (
+    TABLES,
+    columns_of,
+    export_lines,
+    export_to,
+    exported_condition,
+    import_from,
+)
 from tests.conftest import fresh_database
 
 
@@ -98,7 +105,9 @@ def exported(tmp_path: Path) -> tuple[str, Path, dict[str, str]]:
 
 
 async def _recall(url: str, mind: str, provider: Any) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    services = CognitiveServices(Store(url, mind=mind), ServicesSettings(store=url, mind=mind), provider=provider)
+    services = CognitiveServices(
+        Store(url, mind=mind), ServicesSettings(store=url, mind=mind), provider=provider
+    )
     try:
         offline = await services.search_memories("heron estuary", threshold=0.0)
         return offline, (await services.recall.recall("heron estuary", threshold=0.0)).data()
@@ -106,7 +115,9 @@ async def _recall(url: str, mind: str, provider: Any) -> tuple[list[dict[str, An
         services.close()
 
 
-@pytest.mark.parametrize(("source_backend", "target_backend"), [("sqlite", "postgresql"), ("postgresql", "sqlite")])
+@pytest.mark.parametrize(
+    ("source_backend", "target_backend"), [("sqlite", "postgresql"), ("postgresql", "sqlite")]
+)
 def test_a_mind_moves_between_backends_losing_no_row(
     source_backend: str, target_backend: str, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:

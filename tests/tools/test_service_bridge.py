@@ -51,7 +51,7 @@ def config(store: Path, *, command: list[str] | None = None, cooldown: float = 6
 def stored_contents(store: Path) -> list[str]:
     services = CognitiveServices.open(ServicesSettings(store_path=str(store)))
     try:
-        return [row[0] for row in services.store.query("SELECT content FROM memories ORDER BY created_at")]
+        return [row[0] for row in services.store.query("SELECT content FROM memories WHERE mind = :mind ORDER BY created_at")]
     finally:
         services.close()
 

@@ -34,7 +34,7 @@ def pgvector_problem(store: Store) -> str | None:
             available = conn.execute("SELECT 1 FROM pg_available_extensions WHERE name = 'vector'").fetchone()
             if available is None:
                 return "the PostgreSQL server has no pgvector extension"
-            conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
+            conn.define("CREATE EXTENSION IF NOT EXISTS vector")
     except StoreError as exc:
         return f"pgvector could not be enabled: {exc}"
     return None
@@ -52,15 +52,10 @@ class PgVectorIndex:
     def _ensure(self, conn: Session, table: str, dim: int) -> None:
         if table in self._ready:
             return
-        conn.execute(
+        conn.define(
             f"CREATE TABLE IF NOT EXISTS {table} (seq BIGINT PRIMARY KEY REFERENCES memories(seq) "
             f"ON DELETE CASCADE, mind TEXT NOT NULL, embedding vector({dim}) NOT NULL)"
         )
-        conn.execute(
-            f"CREATE INDEX IF NOT EXISTS {table}_hnsw ON {table} USING hnsw (embedding vector_cosine_ops)"
-        )
-        conn.execute(f"CREATE INDEX IF NOT EXISTS {table}_mind ON {table} (mind)")
-        self._ready.add(table)
 
     def _write(self, conn: Session, table: str, rows: list[tuple[int, bytes]]) -> None:
         conn.executemany(
@@ -96,6 +91,16 @@ class PgVectorIndex:
                 "SELECT max(seq) FROM memories WHERE mind = :mind AND embedding_model = ?", (model,)
             ).fetchone()
             store.set_state(key, max(mark, int(last[0] or 0)), conn)
+            # Built after the first catch-up (one bulk build, not 100k incremental inserts); a no-op later.
+            # No btree on mind: given one, the planner filters by it and sorts every row (a full scan)
+            # instead of walking the graph with the filter applied (iterative scan).
+            if table not in self._ready:
+                conn.define(
+                    f"CREATE INDEX IF NOT EXISTS {table}_hnsw ON {table} "
+                    "USING hnsw (embedding vector_cosine_ops)"
+                )
+                conn.execute(f"ANALYZE {table}")  # so the planner knows the table's size at once
+        self._ready.add(table)  # only once the transaction that made it has committed
 
     def search(
         self, store: Store, model: str, query: list[float], limit: int, threshold: float, filters: Filters

@@ -29,7 +29,7 @@ class SqliteVecIndex:
         self._lock = threading.Lock()
 
     def _ensure(self, conn: Session, table: str, dim: int) -> None:
-        conn.execute(
+        conn.define(
             f"CREATE VIRTUAL TABLE IF NOT EXISTS {table} USING vec0("
             f"mind text partition key, embedding float[{dim}] distance_metric=cosine)"
         )
