@@ -176,7 +176,7 @@ def import_from(
             names an unknown table or column, the counts do not match the header, or the mind
             is not empty. Nothing is written then.
     """
-    numbered = enumerate(lines, start=1)
+    numbered = enumerate(lines, start=1 if header is None else 2)  # the header is line 1
     if header is None:
         header = read_header(numbered, source)
     if header.get("schema_version") != store.schema_version:

@@ -265,3 +265,14 @@ def test_stdin_import(exported: tuple[str, Path, dict[str, str]], tmp_path: Path
     monkeypatch.setattr("sys.stdin", io.StringIO(dump.read_text(encoding="utf-8")))
     assert main(["store", "import", "-", "--store", target]) == 0
     assert rows(target) == rows(source)
+
+
+def test_the_cli_names_the_bad_line_of_a_file(
+    exported: tuple[str, Path, dict[str, str]], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, dump, _ = exported
+    lines = _lines(dump)
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("\n".join([*lines[:2], "{not json", *lines[2:]]) + "\n", encoding="utf-8")
+    assert main(["store", "import", str(bad), "--store", f"sqlite:///{tmp_path / 't.db'}"]) == 1
+    assert f"{bad}:3: not JSON" in capsys.readouterr().err
