@@ -89,6 +89,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8765, help="HTTP port (default 8765, 0: any); at /mcp")
     serve.add_argument("--config", help="read the services section (store, embeddings, sync) of this config")
     serve.add_argument("--store", metavar="URL", help=STORE_HELP)
+    serve.add_argument("--mind", help="whose rows the tools read and write (overrides services.mind)")
     store = commands.add_parser("store", help="inspect, migrate, export or import a store")
     store_commands = store.add_subparsers(dest="store_command", required=True, metavar="STORE_COMMAND")
     for name, help_text in (

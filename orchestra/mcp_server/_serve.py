@@ -28,7 +28,7 @@ from orchestra.mcp_server._transports import (
 )
 from orchestra.services.settings import ServicesSettings
 from orchestra.services.surface import CognitiveServices
-from orchestra.store.minds import MIND_ENV
+from orchestra.store.minds import MIND_ENV, check_mind
 
 if TYPE_CHECKING:
     from orchestra.config import Config, McpServerConfig
@@ -101,7 +101,9 @@ def _serve_on(
     services = CognitiveServices.open(settings)
     self_url = f"http://{host}:{sock.getsockname()[1]}/mcp" if sock is not None else None
     store = services.store.location.handed_on
-    runner = HeartbeatRunner(heartbeat_config, store, self_url) if heartbeat_config else None
+    runner = (
+        HeartbeatRunner(heartbeat_config, store, self_url, services.store.mind) if heartbeat_config else None
+    )
     if runner is not None:
         services.set_heartbeat_runner(runner)
     try:
@@ -150,7 +152,9 @@ class HeartbeatRunner:
     stay, so layers that use their tools still get them.
     """
 
-    def __init__(self, config: Config, store: str, self_url: str | None = None) -> None:
+    def __init__(
+        self, config: Config, store: str, self_url: str | None = None, mind: str | None = None
+    ) -> None:
         from orchestra.config import McpToolSource, ServicesToolSource, ToolsConfig, ToolSource
 
         sources: list[ToolSource] = [
@@ -163,7 +167,9 @@ class HeartbeatRunner:
         self.config = config.model_copy(
             update={
                 "tools": ToolsConfig(sources=sources),
-                "services": config.services.with_store(store),
+                "services": config.services.with_store(store).model_copy(
+                    update={"mind": mind or config.services.mind}
+                ),
             }
         )
         self.config._source = config.source
@@ -216,11 +222,13 @@ def serve_options(
     *,
     config_path: str | None,
     store: str | None,
+    mind: str | None = None,
     host: str = "127.0.0.1",
     port: int = 8765,
     log_level: str = "warning",
 ) -> None:
-    """:func:`serve` from command-line options: ``config_path``'s services (and heartbeat), ``store`` on top.
+    """:func:`serve` from command-line options: ``config_path``'s services (and heartbeat), ``store``
+    and ``mind`` on top.
 
     Raises:
         ConfigError: the config file is invalid.
@@ -230,8 +238,9 @@ def serve_options(
     config = load_config(config_path) if config_path else None
     settings = config.services if config else ServicesSettings()
     settings = settings.with_store(store or None)
-    if os.environ.get(MIND_ENV):
-        settings = settings.model_copy(update={"mind": os.environ[MIND_ENV]})
+    mind = mind or os.environ.get(MIND_ENV)  # --mind, else the mind orchestra handed to its own server
+    if mind:
+        settings = settings.model_copy(update={"mind": check_mind(mind)})
     serve(transport, settings=settings, host=host, port=port, log_level=log_level, heartbeat_config=config)
 
 
@@ -241,6 +250,7 @@ def serve_parsed(args: argparse.Namespace) -> None:
         args.transport,
         config_path=args.config,
         store=args.store,
+        mind=getattr(args, "mind", None),
         host=args.host,
         port=args.port,
         log_level=args.log_level,
@@ -274,6 +284,7 @@ def _parser() -> argparse.ArgumentParser:
         "--store",
         help="the store: sqlite:///file.db, postgresql://..., or a SQLite path (overrides the config)",
     )
+    parser.add_argument("--mind", help="whose rows the tools read and write (overrides services.mind)")
     parser.add_argument(
         "--log-level", choices=LOG_LEVELS, default="warning", help="stderr log level (default: warning)"
     )

@@ -36,3 +36,37 @@ def test_a_heartbeat_on_postgresql_over_mcp_stdio(
         assert default.get_state("energy") is None
     assert main(["store", "info", "--store", url, "--mind", "alpha"]) == 0
     assert "mind alpha" in capsys.readouterr().out
+
+
+def test_the_mcp_server_serves_one_mind_of_a_postgresql_store(request: pytest.FixtureRequest) -> None:
+    """``orchestra mcp serve --store URL --mind NAME``: the 37 tools over stdio, on that mind's rows only."""
+    import sys
+
+    from orchestra.config import McpServerConfig
+    from orchestra.tools.mcp_bridge import BridgedTool, McpConnection
+
+    url = fresh_database(request.getfixturevalue("postgres"))
+    server = [sys.executable, "-m", "orchestra.mcp_server", "--store", url, "--mind", "beta"]
+    connection = McpConnection(McpServerConfig(command=server))
+    try:
+        tools = {tool.name: BridgedTool(tool, connection, None) for tool in connection.connect()}
+        assert len(tools) == 37
+        tools["create_memory"](content="served over stdio from postgres")
+        recalled = tools["semantic_recall"](query="served stdio postgres", threshold=0.0)
+    finally:
+        connection.close()
+    assert "method=postgres_fts" in str(recalled)
+    with Store(url, mind="beta") as beta, Store(url) as default:
+        assert (
+            beta.query_one("SELECT content FROM memories WHERE mind = :mind")[0]
+            == "served over stdio from postgres"
+        )
+        assert default.query_one("SELECT count(*) FROM memories WHERE mind = :mind")[0] == 0
+
+
+def test_an_invalid_mind_is_one_line(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    from orchestra.mcp_server import main as serve_main
+
+    assert serve_main(["--store", str(tmp_path / "s.db"), "--mind", "../x"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("orchestra.mcp_server: error: invalid mind '../x'") and "\n" not in err
