@@ -103,16 +103,15 @@ def test_jitter_stays_within_bounds() -> None:
 def test_concurrent_requests_overlap() -> None:
     profile = LatencyProfile("slow", base_s=0.5, prefill_tok_s=1e9, decode_tok_s=1e9)
     with ModelServer(["a", "b"], profile=profile) as server:
-        t0 = time.monotonic()
         threads = [threading.Thread(target=_complete, args=(server,)) for _ in range(2)]
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
-        wall = time.monotonic() - t0
     first, second = server.requests
+    # Served at once: each request's service interval overlaps the other's (the server's own clock,
+    # not a wall-time bound, which a loaded CI machine can exceed).
     assert first.start < second.end and second.start < first.end
-    assert wall < 0.9, f"two 0.5 s requests took {wall:.2f} s: served one after the other"
     assert sorted(r.reply for r in server.requests) == ["a", "b"]
 
 
