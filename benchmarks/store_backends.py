@@ -41,6 +41,7 @@ from typing import Any
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
 from benchmarks.common.hash_embeddings import HashEmbeddings
+from benchmarks.common.zipf_memories import time_recalls_on
 from benchmarks.tool_latency import _WORDS, percentiles, time_calls
 from orchestra.config import McpServerConfig
 from orchestra.services.embeddings import pack
@@ -113,15 +114,6 @@ def fill(url: str, size: int, rng: random.Random, provider: HashEmbeddings) -> f
     return time.perf_counter() - started
 
 
-async def _recalls(services: CognitiveServices, queries: list[str]) -> list[float]:
-    samples = []
-    for query in queries:
-        started = time.perf_counter()
-        await services.semantic_recall(query, top_k=5, threshold=0.0)
-        samples.append(time.perf_counter() - started)
-    return samples
-
-
 def recall(url: str, queries: list[str], index: str | None) -> dict[str, Any]:
     """p50/p95 of ``semantic_recall``: offline (``index`` None) or by embeddings through ``index``."""
     provider = HashEmbeddings() if index else None
@@ -132,7 +124,7 @@ def recall(url: str, queries: list[str], index: str | None) -> dict[str, Any]:
         started = time.perf_counter()
         first = asyncio.run(services.recall.recall(queries[0], top_k=5, threshold=0.0)).data()
         warm_s = time.perf_counter() - started  # an index's first catch-up (build) is paid here
-        samples = asyncio.run(_recalls(services, queries))
+        samples = asyncio.run(time_recalls_on(services, queries))
         return {
             **percentiles(samples),
             "queries": len(queries),

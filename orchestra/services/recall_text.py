@@ -134,8 +134,17 @@ class PostgresTextIndex(_CachedTotal):
     method = METHOD_POSTGRES
 
     @staticmethod
-    def _query(terms: list[str], operator: str) -> str:
-        return "(" + f" {operator} ".join("plainto_tsquery('simple', ?)" for _ in terms) + ")"
+    def _matching(
+        conn: Session, terms: list[str], operator: str, order: str, where: str, params: list[Any], pool: int
+    ) -> list[Record]:
+        """The mind's memories matching the terms joined by ``operator`` (``||`` any, ``&&`` all)."""
+        query = "(" + f" {operator} ".join("plainto_tsquery('simple', ?)" for _ in terms) + ")"
+        return conn.execute(
+            f"SELECT {COLUMNS}, -ts_rank(m.content_tsv, q.query) AS bm FROM memories m, "
+            f"(SELECT {query} AS query) q WHERE m.mind = :mind AND m.content_tsv @@ q.query{where} "
+            f"ORDER BY {order} LIMIT ?",
+            [*terms, *params, pool],
+        ).fetchall()
 
     def document_counts(self, conn: Session, terms: list[str], cap: int) -> dict[str, int]:
         counts: dict[str, int] = {}
@@ -151,24 +160,12 @@ class PostgresTextIndex(_CachedTotal):
     def ranked(
         self, conn: Session, terms: list[str], where: str, params: list[Any], pool: int
     ) -> list[Record]:
-        query = self._query(terms, "||")
-        return conn.execute(
-            f"SELECT {COLUMNS}, -ts_rank(m.content_tsv, q.query) AS bm FROM memories m, "
-            f"(SELECT {query} AS query) q WHERE m.mind = :mind AND m.content_tsv @@ q.query{where} "
-            "ORDER BY bm LIMIT ?",
-            [*terms, *params, pool],
-        ).fetchall()
+        return self._matching(conn, terms, "||", "bm", where, params, pool)
 
     def newest(
         self, conn: Session, terms: list[str], where: str, params: list[Any], pool: int
     ) -> list[Record]:
-        query = self._query(terms, "&&")
-        return conn.execute(
-            f"SELECT {COLUMNS}, -ts_rank(m.content_tsv, q.query) AS bm FROM memories m, "
-            f"(SELECT {query} AS query) q WHERE m.mind = :mind AND m.content_tsv @@ q.query{where} "
-            "ORDER BY m.seq DESC LIMIT ?",
-            [*terms, *params, pool],
-        ).fetchall()
+        return self._matching(conn, terms, "&&", "m.seq DESC", where, params, pool)
 
 
 def text_index_for(dialect: str) -> TextIndex:

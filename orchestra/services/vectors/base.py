@@ -12,6 +12,7 @@ moves (SQLite); updated embeddings (backfill) are re-added by the backfill itsel
 from __future__ import annotations
 
 import hashlib
+import threading
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -65,3 +66,74 @@ def pending_rows(conn: Session, model: str, after: int, dim: int) -> list[Any]:
         (model, after, CATCH_UP_BATCH),
     ).fetchall()
     return [row for row in rows if row["embedding"] is not None and len(row["embedding"]) == dim * 4]
+
+
+class CatchUpIndex:
+    """The shared half of a database-side index: its tables and the catch-up that fills them.
+
+    Subclasses say how a table is made (``_ensure``) and written (``_put``), and may add work to a
+    catch-up: ``_needs_visit`` (a reason to enter the transaction though no row is new),
+    ``_prepare`` (before the rows: sqlite-vec prunes deleted memories), ``_finish`` (after them:
+    pgvector builds its graph once) and ``_visited`` (once the transaction has committed).
+    """
+
+    prefix: str
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+
+    def _ensure(self, conn: Session, table: str, dim: int) -> None:
+        raise NotImplementedError
+
+    def _put(self, conn: Session, table: str, rows: list[tuple[int, bytes]]) -> None:
+        raise NotImplementedError
+
+    def _needs_visit(self, store: Store, table: str) -> bool:
+        return False
+
+    def _prepare(self, conn: Session, table: str) -> None:
+        """Work before the new rows are added (nothing by default)."""
+
+    def _finish(self, conn: Session, table: str) -> None:
+        """Work after the new rows are added (nothing by default)."""
+
+    def _visited(self, store: Store, table: str) -> None:
+        """Bookkeeping once the catch-up committed (nothing by default)."""
+
+    def added(self, conn: Session, model: str, rows: list[tuple[int, bytes]]) -> None:
+        """Embeddings of existing memories (seq, vector) just (re)written inside ``conn``'s transaction."""
+        by_dim: dict[int, list[tuple[int, bytes]]] = {}
+        for seq, blob in rows:
+            by_dim.setdefault(len(blob) // 4, []).append((seq, blob))
+        for dim, group in by_dim.items():
+            table = table_name(self.prefix, model, dim)
+            self._ensure(conn, table, dim)
+            self._put(conn, table, group)
+
+    def catch_up(self, store: Store, model: str, dim: int) -> str:
+        """Add this mind's memories above the watermark; returns the table to search."""
+        table = table_name(self.prefix, model, dim)
+        with self._lock:
+            key = watermark_key(table)
+            mark = int(store.get_state(key, 0))
+            newest = _newest(store.query_one(_NEWEST, (model,)))
+            if not self._needs_visit(store, table) and newest <= mark:
+                return table
+            with store.transaction() as conn:
+                self._ensure(conn, table, dim)
+                self._prepare(conn, table)
+                mark = int(store.get_state(key, 0, conn))
+                while rows := pending_rows(conn, model, mark, dim):
+                    self._put(conn, table, [(row["seq"], row["embedding"]) for row in rows])
+                    mark = int(rows[-1]["seq"])
+                store.set_state(key, max(mark, _newest(conn.execute(_NEWEST, (model,)).fetchone())), conn)
+                self._finish(conn, table)
+            self._visited(store, table)
+        return table
+
+
+_NEWEST = "SELECT max(seq) FROM memories WHERE mind = :mind AND embedding_model = ?"
+
+
+def _newest(row: Any) -> int:
+    return int(row[0]) if row is not None and row[0] is not None else 0

@@ -8,12 +8,11 @@ the answer. The table catches up from ``memories`` before a search (see ``base``
 
 from __future__ import annotations
 
-import threading
 from array import array
 
 from orchestra.errors import StoreError
 from orchestra.services.recall_filters import Filters
-from orchestra.services.vectors.base import VectorMatch, pending_rows, table_name, watermark_key
+from orchestra.services.vectors.base import CatchUpIndex, VectorMatch
 from orchestra.store import Session, Store
 
 NAME = "pgvector_hnsw"
@@ -40,14 +39,15 @@ def pgvector_problem(store: Store) -> str | None:
     return None
 
 
-class PgVectorIndex:
+class PgVectorIndex(CatchUpIndex):
     """pgvector tables with HNSW indexes, one per (model, dimension)."""
 
     name = NAME
+    prefix = PREFIX
 
     def __init__(self) -> None:
+        super().__init__()
         self._ready: set[str] = set()
-        self._lock = threading.Lock()
 
     def _ensure(self, conn: Session, table: str, dim: int) -> None:
         if table in self._ready:
@@ -57,58 +57,33 @@ class PgVectorIndex:
             f"ON DELETE CASCADE, mind TEXT NOT NULL, embedding vector({dim}) NOT NULL)"
         )
 
-    def _write(self, conn: Session, table: str, rows: list[tuple[int, bytes]]) -> None:
+    def _put(self, conn: Session, table: str, rows: list[tuple[int, bytes]]) -> None:
         conn.executemany(
             f"INSERT INTO {table}(seq, mind, embedding) VALUES (?, :mind, CAST(? AS vector)) "
             "ON CONFLICT (seq) DO UPDATE SET embedding = excluded.embedding",
             [(seq, vector_literal(blob)) for seq, blob in rows],
         )
 
-    def added(self, conn: Session, model: str, rows: list[tuple[int, bytes]]) -> None:
-        by_dim: dict[int, list[tuple[int, bytes]]] = {}
-        for seq, blob in rows:
-            by_dim.setdefault(len(blob) // 4, []).append((seq, blob))
-        for dim, group in by_dim.items():
-            table = table_name(PREFIX, model, dim)
-            self._ensure(conn, table, dim)
-            self._write(conn, table, group)
+    def _needs_visit(self, store: Store, table: str) -> bool:
+        return table not in self._ready  # this process has not made sure of the table and its graph
 
-    def _catch_up(self, store: Store, model: str, table: str, dim: int) -> None:
-        key = watermark_key(table)
-        mark = int(store.get_state(key, 0))
-        newest = store.query_one(
-            "SELECT max(seq) FROM memories WHERE mind = :mind AND embedding_model = ?", (model,)
-        )
-        if table in self._ready and (newest is None or newest[0] is None or int(newest[0]) <= mark):
-            return
-        with store.transaction() as conn:
-            self._ensure(conn, table, dim)
-            mark = int(store.get_state(key, 0, conn))
-            while rows := pending_rows(conn, model, mark, dim):
-                self._write(conn, table, [(row["seq"], row["embedding"]) for row in rows])
-                mark = int(rows[-1]["seq"])
-            last = conn.execute(
-                "SELECT max(seq) FROM memories WHERE mind = :mind AND embedding_model = ?", (model,)
-            ).fetchone()
-            store.set_state(key, max(mark, int(last[0] or 0)), conn)
-            # Built after the first catch-up (one bulk build, not 100k incremental inserts); a no-op later.
-            # No btree on mind: given one, the planner filters by it and sorts every row (a full scan)
-            # instead of walking the graph with the filter applied (iterative scan).
-            if table not in self._ready:
-                conn.define(
-                    f"CREATE INDEX IF NOT EXISTS {table}_hnsw ON {table} "
-                    "USING hnsw (embedding vector_cosine_ops)"
-                )
-                conn.execute(f"ANALYZE {table}")  # so the planner knows the table's size at once
+    def _finish(self, conn: Session, table: str) -> None:
+        # Built after the first catch-up (one bulk build, not 100k incremental inserts); a no-op later.
+        # No btree on mind: given one, the planner filters by it and sorts every row (a full scan)
+        # instead of walking the graph with the filter applied (iterative scan).
+        if table not in self._ready:
+            conn.define(
+                f"CREATE INDEX IF NOT EXISTS {table}_hnsw ON {table} USING hnsw (embedding vector_cosine_ops)"
+            )
+            conn.execute(f"ANALYZE {table}")  # so the planner knows the table's size at once
+
+    def _visited(self, store: Store, table: str) -> None:
         self._ready.add(table)  # only once the transaction that made it has committed
 
     def search(
         self, store: Store, model: str, query: list[float], limit: int, threshold: float, filters: Filters
     ) -> list[VectorMatch]:
-        dim = len(query)
-        table = table_name(PREFIX, model, dim)
-        with self._lock:
-            self._catch_up(store, model, table, dim)
+        table = self.catch_up(store, model, len(query))
         where, params = filters.sql()
         literal = "[" + ",".join(repr(float(v)) for v in query) + "]"
         k = max(limit, 16) * (4 if filters else 1)
